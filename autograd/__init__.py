@@ -1,0 +1,31 @@
+"""chainrule.autograd: scalar reverse-mode automatic differentiation.
+
+>>> from chainrule.autograd import Value
+>>> w, x = Value(3.0, "w"), Value(-1.0, "x")
+>>> y = (w * x).sigmoid()
+>>> y.backward()
+>>> round(w.grad, 4)  # dy/dw = sigmoid'(wx) * x
+-0.0452
+"""
+
+from .engine import (
+    Value,
+    detect_anomaly,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+    zero_grad,
+)
+from .gradcheck import GradcheckResult, GradcheckRow, gradcheck
+
+__all__ = [
+    "Value",
+    "detect_anomaly",
+    "gradcheck",
+    "GradcheckResult",
+    "GradcheckRow",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+    "zero_grad",
+]

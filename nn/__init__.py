@@ -1,0 +1,1 @@
+"""chainrule.nn: perceptrons, layers, MLPs, losses, optimisers and training."""

@@ -1,0 +1,1 @@
+"""chainrule.viz: computation graphs that show the chain rule, and plots."""
