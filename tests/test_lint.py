@@ -1,8 +1,9 @@
 """ruff passes on the whole repository (lint and formatting)."""
 
+import importlib.util
 import pathlib
-import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -11,7 +12,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize("args", [["check", "."], ["format", "--check", "."]])
 def test_ruff(args):
-    ruff = shutil.which("ruff")
-    assert ruff, "ruff is part of the [dev] extra; install with pip install -e '.[dev]'"
-    result = subprocess.run([ruff, *args], cwd=REPO, capture_output=True, text=True)
+    assert importlib.util.find_spec("ruff"), "ruff is in the [dev] extra: pip install -e '.[dev]'"
+    cmd = [sys.executable, "-m", "ruff", *args]
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
