@@ -11,8 +11,10 @@
 from .engine import (
     Value,
     detect_anomaly,
+    dot,
     is_grad_enabled,
     no_grad,
+    sum_values,
     topological_order,
     zero_grad,
 )
@@ -21,11 +23,13 @@ from .gradcheck import GradcheckResult, GradcheckRow, gradcheck
 __all__ = [
     "Value",
     "detect_anomaly",
+    "dot",
     "gradcheck",
     "GradcheckResult",
     "GradcheckRow",
     "is_grad_enabled",
     "no_grad",
+    "sum_values",
     "topological_order",
     "zero_grad",
 ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 __all__ = [
@@ -26,6 +26,8 @@ __all__ = [
     "detect_anomaly",
     "zero_grad",
     "topological_order",
+    "dot",
+    "sum_values",
 ]
 
 
@@ -261,6 +263,45 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.4f}, grad={self.grad:.4f}{label})"
+
+
+def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Value:
+    """w1*x1 + w2*x2 + ... as one node: the perceptron's dot product.
+
+    d(sum)/d(w_i) = x_i and d(sum)/d(x_i) = w_i. Plain numbers (such as data
+    points) are allowed on either side; they take part in the sum but get no
+    edge, since nothing upstream needs their gradient.
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
+    total = 0.0
+    parents: list[Value] = []
+    local_grads: list[float] = []
+    for w, x in zip(weights, inputs):
+        w_is_value, x_is_value = isinstance(w, Value), isinstance(x, Value)
+        wd = w.data if w_is_value else _as_float(w, "dot weight")
+        xd = x.data if x_is_value else _as_float(x, "dot input")
+        total += wd * xd
+        if w_is_value:
+            parents.append(w)
+            local_grads.append(xd)
+        if x_is_value:
+            parents.append(x)
+            local_grads.append(wd)
+    return Value._result(total, "dot", tuple(parents), tuple(local_grads))
+
+
+def sum_values(terms: Iterable[Value | float]) -> Value:
+    """a + b + c + ... as one node; d(sum)/d(term) = 1 for each Value term."""
+    total = 0.0
+    parents: list[Value] = []
+    for t in terms:
+        if isinstance(t, Value):
+            total += t.data
+            parents.append(t)
+        else:
+            total += _as_float(t, "sum_values term")
+    return Value._result(total, "sum", tuple(parents), (1.0,) * len(parents))
 
 
 def _pow_values(base: Value, exponent: Value) -> Value:
