@@ -58,7 +58,7 @@ def accuracy(preds: Sequence, targets: Sequence, loss: LossFn | str) -> float | 
     correct = _CORRECT.get(loss)
     if correct is None:
         return None
-    return sum(correct(p, y) for p, y in zip(preds, targets)) / len(preds)
+    return float(sum(bool(correct(p, y)) for p, y in zip(preds, targets)) / len(preds))
 
 
 def predict(model: Module, X: Sequence) -> list:
