@@ -30,8 +30,8 @@ class BackpropStep:
     def describe(self, names: dict[Value, str]) -> str:
         p, n = names[self.parent], names[self.node]
         return (
-            f"{p}.grad += d{n}/d{p} · {n}.grad = ({fmt(self.local)})({fmt(self.upstream)})"
-            f" = {fmt(self.contribution)}: {fmt(self.before)} → {fmt(self.after)}"
+            f"{p}.grad += d{n}/d{p} * {n}.grad = ({fmt(self.local)})({fmt(self.upstream)})"
+            f" = {fmt(self.contribution)}, so {p}.grad goes from {fmt(self.before)} to {fmt(self.after)}"
         )
 
 
