@@ -31,7 +31,8 @@ class BackpropStep:
         p, n = names[self.parent], names[self.node]
         return (
             f"{p}.grad += d{n}/d{p} * {n}.grad = ({fmt(self.local)})({fmt(self.upstream)})"
-            f" = {fmt(self.contribution)}, so {p}.grad goes from {fmt(self.before)} to {fmt(self.after)}"
+            f" = {fmt(self.contribution)}, so {p}.grad goes from {fmt(self.before)}"
+            f" to {fmt(self.after)}"
         )
 
 
