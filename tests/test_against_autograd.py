@@ -25,7 +25,7 @@ OPS = {
     "sigmoid": (1, lambda a: a.sigmoid(), lambda a: 1.0 / (1.0 + anp.exp(-a))),
     "exp": (1, lambda a: a.tanh().exp(), lambda a: anp.exp(anp.tanh(a))),
     "log": (1, lambda a: (a * a + 0.5).log(), lambda a: anp.log(a * a + 0.5)),
-    "relu": (1, lambda a: a.relu(), lambda a: anp.maximum(a, 0.0)),
+    "relu": (1, lambda a: a.relu(), lambda a: anp.where(a > 0.0, a, 0.0)),  # both: 0 at the kink
     "square": (1, lambda a: (a.tanh() + 1.5) ** 2, lambda a: (anp.tanh(a) + 1.5) ** 2),
     "cube": (1, lambda a: a.tanh() ** 3, lambda a: anp.tanh(a) ** 3),
     "vpow": (

@@ -3,13 +3,10 @@
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from chainrule.autograd import Value, gradcheck
-
-settings.register_profile("chainrule", max_examples=60, deadline=None)
-settings.load_profile("chainrule")
 
 
 def reals(lo, hi):
