@@ -368,7 +368,8 @@ def main() -> None:
         ratio = rows[name][0] / ours
         verdict = "meets" if ratio >= target else "MISSES"
         print(
-            f"  chainrule is {ratio:.1f}x faster than {name} per step ({verdict} the {target}x target)"
+            f"  chainrule is {ratio:.1f}x faster than {name} per step"
+            f" ({verdict} the {target}x target)"
         )
     print(f"  graph freed by reference counting alone: {chainrule_frees_by_refcount()}\n")
 
