@@ -206,9 +206,13 @@ def plot_loss_surface(
     ylim: tuple[float, float] = (-3, 3),
     resolution: int = 80,
     log_levels: bool = True,
+    names: tuple[str, str] = ("w1", "w2"),
     ax=None,
 ):
-    """Contours of J(w1, w2), with optimiser paths (from `optimizer_paths`) drawn on it."""
+    """Contours of J(w1, w2), with optimiser paths (from `optimizer_paths`) drawn on it.
+
+    The view stays on `xlim` x `ylim` even when a path runs off it (a diverging run).
+    """
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 5))
     else:
@@ -222,9 +226,11 @@ def plot_loss_surface(
         first = next(iter(paths.values()))[0]
         ax.plot(*first, "k*", ms=12, label="start")
         ax.legend(fontsize=9)
-    ax.set_xlabel("w1")
-    ax.set_ylabel("w2")
-    ax.set_title("J(w1, w2)")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_title(f"J({names[0]}, {names[1]})")
     return fig, ax
 
 
@@ -243,6 +249,7 @@ def plot_learning_rates(
     steps: int = 30,
     xlim: tuple[float, float] = (-3, 3),
     ylim: tuple[float, float] = (-3, 3),
+    names: tuple[str, str] = ("w1", "w2"),
 ):
     """Gradient descent from one start with several learning rates: paths and loss curves."""
     from chainrule.nn.optim import SGD
@@ -254,7 +261,7 @@ def plot_learning_rates(
         steps,
     )
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    plot_loss_surface(surface, paths=paths, xlim=xlim, ylim=ylim, ax=left)
+    plot_loss_surface(surface, paths=paths, xlim=xlim, ylim=ylim, names=names, ax=left)
     with no_grad():
         for name, path in paths.items():
             losses = [_safe_loss(surface, p, q) for p, q in path]
