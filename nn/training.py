@@ -180,8 +180,10 @@ def fit(
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     val = (_rows(validation[0]), _targets(validation[1])) if validation is not None else None
-    if early_stopping is not None and early_stopping.monitor == "val_loss" and val is None:
-        early_stopping.monitor = "loss"
+    # EarlyStopping watches validation loss, or training loss when there is no validation data
+    watch_val = (
+        early_stopping is not None and early_stopping.monitor == "val_loss" and val is not None
+    )
     size = batch_size or len(X)
     rng = np.random.default_rng(seed)
     history = History()
@@ -210,7 +212,7 @@ def fit(
             history.val_accuracy.append(accuracy(val_preds, val[1], loss_fn))
         _show(bar, history)
         if early_stopping is not None:
-            watched = history.val_loss if early_stopping.monitor == "val_loss" else history.loss
+            watched = history.val_loss if watch_val else history.loss
             if early_stopping.step(epoch, watched[-1], model):
                 break
     if bar is not None:

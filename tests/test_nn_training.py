@@ -210,3 +210,20 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
         MLP(2, [4, 1], seed=2).save(path)
     assert path.read_text() == old
     assert os.listdir(tmp_path) == ["w.json"]
+
+
+def test_early_stopping_without_validation_watches_training_loss():
+    X, y = datasets.xor(40, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    stopper = EarlyStopping(patience=2, min_delta=10.0)  # nothing counts as improvement
+    h = fit(
+        model,
+        (X, y),
+        "mse",
+        SGD(model.parameters(), lr=0.1),
+        epochs=50,
+        early_stopping=stopper,
+        progress=False,
+    )
+    assert h.epochs == 3 and h.best_epoch == 0 and h.stopped_epoch == 2
+    assert stopper.monitor == "val_loss"  # the caller's object is not rewritten

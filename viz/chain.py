@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from chainrule.autograd import Value, topological_order
 
-from .graph import depends_on, fmt, node_names
+from .names import depends_on, fmt, node_names
 
 __all__ = ["chain_rule", "ChainRule", "PathTerm"]
 

@@ -6,15 +6,17 @@ operation ran (``node.local_grads``); nothing here differentiates anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import graphviz
 
 from chainrule.autograd import Value, topological_order
 
+from .chain import chain_rule
+from .names import depends_on, fmt, node_names
 from .render import use_renderer
 
-__all__ = ["draw_graph", "GraphTooLarge", "node_names", "depends_on"]
+__all__ = ["draw_graph", "GraphTooLarge"]
 
 HIGHLIGHT = "#d62728"
 ACTIVE = "#1f77b4"
@@ -24,25 +26,6 @@ OP_SYMBOLS = {"neg": "-x", "dot": "dot", "sum": "sum"}
 
 class GraphTooLarge(ValueError):
     """The graph has more nodes than can be drawn readably."""
-
-
-def fmt(x: float) -> str:
-    """A number as the graphs show it: four significant decimals, no noise."""
-    return f"{x:.4g}" if abs(x) >= 1e-3 or x == 0.0 else f"{x:.3e}"
-
-
-def node_names(order: Sequence[Value]) -> dict[Value, str]:
-    """A name per node: its label, or v0, v1, ... in topological order."""
-    return {v: v.label or f"v{i}" for i, v in enumerate(order)}
-
-
-def depends_on(order: Sequence[Value], targets: Iterable[Value]) -> set[Value]:
-    """The targets and every node in `order` computed from at least one of them."""
-    found = set(targets)
-    for node in order:  # parents come first, so one pass suffices
-        if node not in found and any(p in found for p in node.parents):
-            found.add(node)
-    return found
 
 
 def _as_list(x: Value | Sequence[Value] | None) -> list[Value]:
@@ -147,8 +130,6 @@ def draw_graph(
 
     text = caption
     if marked and text is None:
-        from .chain import chain_rule  # a sibling that also reads the graph
-
         text = "\n".join(chain_rule(root, w, names=names).summary() for w in marked)
     if text:
         left_aligned = "\\l".join(text.split("\n")) + "\\l"  # \l ends a left-aligned line

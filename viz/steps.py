@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from chainrule.autograd import Value, topological_order
 
-from .graph import draw_graph, fmt, node_names
+from .graph import draw_graph
+from .names import fmt, node_names
 
 __all__ = ["BackpropStep", "backward_steps", "backprop_frames", "show_backprop"]
 
