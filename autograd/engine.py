@@ -336,25 +336,31 @@ def _check_finite(out: Value, op: str, parents: tuple, local_grads: tuple) -> No
         )
 
 
+_PLACE_NEXT = object()  # stack marker: "the node below me has all its parents placed"
+
+
 def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on (itself included), each after all its parents.
 
     Depth-first search with an explicit stack, so any depth works: no
-    recursion, no recursion limit. A node is placed once its parents are.
+    recursion, no recursion limit. When a node is first reached it goes back
+    on the stack under a marker, with its parents on top; by the time the
+    marker comes off again, all its parents are placed, so the node is placed.
     """
     order: list[Value] = []
     visited: set[Value] = set()
-    stack = [(root, False)]
+    stack: list = [root]
     while stack:
-        node, parents_placed = stack.pop()
-        if parents_placed:
-            order.append(node)
+        node = stack.pop()
+        if node is _PLACE_NEXT:
+            order.append(stack.pop())
         elif node not in visited:
             visited.add(node)
-            stack.append((node, True))  # place it after the parents below
+            stack.append(node)
+            stack.append(_PLACE_NEXT)
             for parent in node.parents:
                 if parent not in visited:
-                    stack.append((parent, False))
+                    stack.append(parent)
     return order
 
 
