@@ -11,7 +11,7 @@ import numpy as np
 from chainrule.autograd import Value, no_grad
 
 from . import losses as L
-from .data import batches
+from .data import _check_pair, batches
 from .module import Module
 from .optim import Optimizer
 
@@ -175,8 +175,7 @@ def fit(
     """
     loss_fn = _loss_fn(loss)
     X, y = _rows(data[0]), _targets(data[1])
-    if len(X) != len(y):
-        raise ValueError(f"fit: {len(X)} inputs but {len(y)} targets")
+    _check_pair(X, y, "fit")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     val = (_rows(validation[0]), _targets(validation[1])) if validation is not None else None

@@ -16,7 +16,7 @@ from chainrule.autograd import Value, no_grad
 from chainrule.nn.activations import get_activation
 from chainrule.nn.module import Module
 from chainrule.nn.optim import Optimizer
-from chainrule.nn.training import History
+from chainrule.nn.training import History, predict
 
 __all__ = [
     "plot_activations",
@@ -94,13 +94,13 @@ def plot_decision_boundary(
     g1, g2 = np.meshgrid(
         np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
     )
+    grid = np.column_stack([g1.ravel(), g2.ravel()])
     if isinstance(model, Module):
-        was = model.training
-        model.eval()
-    with no_grad():
-        scores = np.array([_score(model([a, b])) for a, b in zip(g1.ravel(), g2.ravel())])
-    if isinstance(model, Module):
-        model.train(was)
+        outputs = predict(model, grid)  # eval mode, no graph, mode restored afterwards
+    else:
+        with no_grad():
+            outputs = [model(row) for row in grid.tolist()]
+    scores = np.array([_score(out) for out in outputs])
     multi = scores.dtype.kind in "iu"
     Z = (scores if multi else (scores > threshold).astype(int)).reshape(g1.shape)
     ax.contourf(
