@@ -123,6 +123,18 @@ def describe(model: object, path: str = "", attr: str = "data") -> Spec:
     )
 
 
+def check_unshared(model: Module) -> None:
+    """PyTorch's copy would untie a Value used in two places, so refuse such a model."""
+    seen: dict[int, str] = {}
+    for name, p in model.named_parameters():
+        if id(p) in seen:
+            raise ValueError(
+                f"parameter {name!r} is the same Value as {seen[id(p)]!r}; "
+                "the PyTorch bridge cannot share weights between layers"
+            )
+        seen[id(p)] = name
+
+
 def as_seq(spec: Spec) -> Seq:
     return spec if isinstance(spec, Seq) else Seq(spec.where, [spec], spec.training)
 

@@ -99,6 +99,7 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Sequen
     """
     torch = _torch("to_torch")
     dtype = _dtype(torch, dtype)
+    plan.check_unshared(model)
     spec = plan.as_seq(plan.describe(model))
     plan.check_shapes(spec)
     plan.check_finite(spec)
@@ -111,6 +112,7 @@ def grads_to_torch(model: Module, dtype: torch.dtype | None = None) -> dict[str,
     ``named_parameters()`` (e.g. ``"0.weight"``), to compare with PyTorch's ``.grad``."""
     torch = _torch("grads_to_torch")
     dtype = _dtype(torch, dtype)
+    plan.check_unshared(model)
     spec = plan.as_seq(plan.describe(model, attr="grad"))
     (module,) = _torch_modules(spec, torch, dtype)
     return {name: p.detach() for name, p in module.named_parameters()}
@@ -158,6 +160,17 @@ def _read_torch(module: Any, torch: Any, path: str = "") -> plan.Spec:
     return plan.Seq(where, items, module.training)
 
 
+def _check_unshared(module: Any) -> None:
+    seen: dict[int, str] = {}
+    for name, p in module.named_parameters(remove_duplicate=False):
+        if id(p) in seen:
+            raise ValueError(
+                f"parameter {name!r} is the same tensor as {seen[id(p)]!r}; "
+                "chainrule cannot share weights between layers"
+            )
+        seen[id(p)] = name
+
+
 def _check_no_hooks(module: Any, where: str) -> None:
     if module._forward_hooks or module._forward_pre_hooks:
         raise ValueError(
@@ -203,6 +216,7 @@ def from_torch(module: torch.nn.Module) -> Sequential:
     """
     torch = _torch("from_torch")
     spec = plan.as_seq(_read_torch(module, torch))
+    _check_unshared(module)
     plan.check_shapes(spec)
     return plan.build(spec)
 
@@ -216,6 +230,8 @@ def load_torch_weights(model: Module, module: torch.nn.Module) -> Module:
     """
     torch = _torch("load_torch_weights")
     theirs = plan.as_seq(_read_torch(module, torch))
+    _check_unshared(module)
+    plan.check_unshared(model)
     mine = plan.as_seq(plan.describe(model))
     plan.match(mine, theirs)
     plan.assign(mine, theirs)

@@ -10,7 +10,7 @@ import pytest
 
 from chainrule.autograd import Value
 from chainrule.nn import MLP, Dense, Dropout, Perceptron, Sequential
-from chainrule.nn.torch_bridge import from_torch, load_torch_weights, to_torch
+from chainrule.nn.torch_bridge import from_torch, grads_to_torch, load_torch_weights, to_torch
 
 
 def _nn():
@@ -79,6 +79,25 @@ def test_from_torch_names_the_layer_it_cannot_translate(case):
     module, message = cases[case]
     with pytest.raises(ValueError, match=message):
         from_torch(module)
+
+
+def test_shared_weights_are_refused_both_ways():
+    """A copy would untie weights that one layer shares with another: training would differ."""
+    nn = _nn()
+    lin = nn.Linear(2, 2)
+    tied = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    tied[1].weight = tied[0].weight
+    same = r"parameter '(1|2).weight' is the same tensor as '0.weight'"
+    with pytest.raises(ValueError, match=same):
+        from_torch(nn.Sequential(lin, nn.Tanh(), lin))
+    with pytest.raises(ValueError, match=same):
+        load_torch_weights(Sequential(Dense(2, 2, seed=0), Dense(2, 2, seed=0)), tied)
+    dense = Dense(2, 2, "tanh", seed=0)
+    shared = Sequential(dense, dense)
+    for call in (to_torch, grads_to_torch):
+        with pytest.raises(ValueError, match=r"'layers.1.neurons.0.weights.0' is the same Value"):
+            call(shared)
+    assert isinstance(to_torch(Sequential(dense, Dense(2, 2, seed=1))), nn.Sequential)
 
 
 def test_from_torch_needs_a_module():
