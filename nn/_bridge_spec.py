@@ -118,7 +118,7 @@ def describe(model: object, path: str = "", attr: str = "data") -> Spec:
         items = [describe(layer, f"{prefix}{i}", attr) for i, layer in enumerate(model.layers)]
         return Seq(where, items, model.training)
     raise ValueError(
-        f"{where} has no PyTorch equivalent; to_torch knows Perceptron, Dense, Dropout, "
+        f"{where} has no PyTorch equivalent; the bridge knows Perceptron, Dense, Dropout, "
         "Sequential and MLP (exactly these classes)"
     )
 

@@ -99,8 +99,8 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Sequen
     """
     torch = _torch("to_torch")
     dtype = _dtype(torch, dtype)
-    plan.check_unshared(model)
     spec = plan.as_seq(plan.describe(model))
+    plan.check_unshared(model)
     plan.check_shapes(spec)
     plan.check_finite(spec)
     (module,) = _torch_modules(spec, torch, dtype)
@@ -112,8 +112,8 @@ def grads_to_torch(model: Module, dtype: torch.dtype | None = None) -> dict[str,
     ``named_parameters()`` (e.g. ``"0.weight"``), to compare with PyTorch's ``.grad``."""
     torch = _torch("grads_to_torch")
     dtype = _dtype(torch, dtype)
-    plan.check_unshared(model)
     spec = plan.as_seq(plan.describe(model, attr="grad"))
+    plan.check_unshared(model)
     (module,) = _torch_modules(spec, torch, dtype)
     return {name: p.detach() for name, p in module.named_parameters()}
 
@@ -231,8 +231,8 @@ def load_torch_weights(model: Module, module: torch.nn.Module) -> Module:
     torch = _torch("load_torch_weights")
     theirs = plan.as_seq(_read_torch(module, torch))
     _check_unshared(module)
-    plan.check_unshared(model)
     mine = plan.as_seq(plan.describe(model))
+    plan.check_unshared(model)
     plan.match(mine, theirs)
     plan.assign(mine, theirs)
     return model
