@@ -166,7 +166,7 @@ def as_number(x: object, name: str) -> float:
     Raises NotAnswered for the placeholder and BadAnswer for anything else.
     """
     if is_placeholder(x):
-        raise NotAnswered(f"`{name}` is still `{x!r}`: replace it with your code.")
+        raise NotAnswered(f"`{name}` is still `{_shown(x)}`: replace it with your code.")
     if isinstance(x, Value):
         x = x.data
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
@@ -182,7 +182,7 @@ def as_number(x: object, name: str) -> float:
 def call_student(fn: object, name: str, *args: object) -> object:
     """Call the student's function `name`; turn its failures into NotAnswered / BadAnswer."""
     if is_placeholder(fn):
-        raise NotAnswered(f"`{name}` is still `{fn!r}`: define the function.")
+        raise NotAnswered(f"`{name}` is still `{_shown(fn)}`: define the function.")
     if not callable(fn):
         raise BadAnswer(f"`{name}` should be a function, got {type(fn).__name__}.")
     try:
@@ -197,6 +197,10 @@ def call_student(fn: object, name: str, *args: object) -> object:
     if out is Ellipsis:
         raise NotAnswered(f"`{name}` still returns `...`: replace it with your code.")
     return out
+
+
+def _shown(x: object) -> str:
+    return "..." if x is Ellipsis else repr(x)
 
 
 def _short(x: object) -> str:
