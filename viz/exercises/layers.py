@@ -38,6 +38,17 @@ def _output_mistakes(w: list[float], b: float, x: list[float]) -> list[tuple[flo
     ]
 
 
+def _other_rows(W: list[list[float]], b: list[float], x: list[float], j: int) -> list:
+    """Output j computed with another neuron's row of weights (and its bias, or j's)."""
+    out = []
+    for k in range(len(W)):
+        if k != j:
+            z = sum(wi * xi for wi, xi in zip(W[k], x))
+            says = f"computed with row W[{k}]: output {j} must use its own row W[{j}]"
+            out += [(sigmoid(z + b[k]), says), (sigmoid(z + b[j]), says)]
+    return out
+
+
 @exercise("03.1", NOTEBOOK, "a Dense layer's forward pass")
 def check_dense_forward(dense_forward: object) -> Verdict:
     """Compare ``dense_forward(W, b, x)`` with ``Dense(nin, nout, "sigmoid")`` on its weights."""
@@ -72,9 +83,8 @@ def check_dense_forward(dense_forward: object) -> Verdict:
                 f"Output {j} differs: yours is {fmt(g)}, the library's Dense gives {fmt(w)} "
                 f"on the same weights ({where})."
             )
-            why = next((t for v, t in _output_mistakes(W[j], b[j], x) if close(g, v)), "")
-            if not why and j > 0 and close(g, got[0]):
-                why = f"output 0 again: neuron {j} must use its own row W[{j}] and b[{j}]"
+            mistakes = _output_mistakes(W[j], b[j], x) + _other_rows(W, b, x, j)
+            why = next((t for v, t in mistakes if close(g, v)), "")
             return Verdict(False, reason + (f" Yours is {why}." if why else ""))
     return Verdict(
         True,
