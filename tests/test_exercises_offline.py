@@ -57,3 +57,16 @@ def test_the_exercises_package_is_installed_by_pip_install_dot():
     packages = re.search(r"^packages = \[(.*)\]$", text, re.M).group(1)
     assert (repo / "viz" / "exercises" / "__init__.py").exists()
     assert '"chainrule.viz.exercises"' in packages  # an explicit list: subpackages are not implied
+
+
+def test_a_layer_check_without_chainrule_nn_says_what_it_needs():
+    program = (
+        "import sys; sys.modules['chainrule.nn'] = None\n"
+        "from chainrule.viz import exercises as ex\n"
+        "try:\n"
+        "    ex.check_dense_forward(lambda W, b, x: [])\n"
+        "except ImportError as e:\n"
+        "    print('ERROR', e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert "ERROR check_dense_forward compares your code with chainrule.nn.Dense" in done.stdout

@@ -21,6 +21,18 @@ NOTEBOOK = "03_from_perceptrons_to_networks"
 _LAYERS = ((3, 2, 0, [1.0, -2.0, 0.5]), (2, 3, 1, [0.5, -1.5]), (4, 1, 2, [0.3, 0.1, -0.7, 2.0]))
 
 
+def _library(name: str, check: str) -> type:
+    """`chainrule.nn.<name>`, or an ImportError that says which check needs it."""
+    try:
+        import chainrule.nn as nn
+    except ImportError as e:
+        raise ImportError(
+            f"{check} compares your code with chainrule.nn.{name}, which could not be "
+            f"imported here ({e})"
+        ) from e
+    return getattr(nn, name)
+
+
 def _weights(layer: object) -> tuple[list[list[float]], list[float]]:
     W = [[w.data for w in n.weights] for n in layer.neurons]
     b = [n.bias.data for n in layer.neurons]
@@ -52,7 +64,7 @@ def _other_rows(W: list[list[float]], b: list[float], x: list[float], j: int) ->
 @exercise("03.1", NOTEBOOK, "a Dense layer's forward pass")
 def check_dense_forward(dense_forward: object) -> Verdict:
     """Compare ``dense_forward(W, b, x)`` with ``Dense(nin, nout, "sigmoid")`` on its weights."""
-    from chainrule.nn import Dense  # the library's layer is the reference
+    Dense = _library("Dense", "check_dense_forward")  # the library's layer is the reference
 
     for nin, nout, seed, x in _LAYERS:
         layer = Dense(nin, nout, "sigmoid", seed=seed)
@@ -121,7 +133,7 @@ def _count_mistakes(sizes: list[int]) -> list[tuple[int, str]]:
 @exercise("03.2", NOTEBOOK, "counting a network's parameters")
 def check_count_parameters(count_parameters: object) -> Verdict:
     """Compare ``count_parameters(sizes)`` with the library's MLP for a few layer sizes."""
-    from chainrule.nn import MLP
+    MLP = _library("MLP", "check_count_parameters")
 
     for sizes in _SIZES:
         got = call_student(count_parameters, "count_parameters", list(sizes))
