@@ -219,7 +219,10 @@ def _finite(name: str, number: object) -> float:
     try:
         value = float(number)
     except OverflowError:
-        value = math.inf
+        digits = int(abs(int(number)).bit_length() * math.log10(2)) + 1
+        raise ValueError(
+            f"parameter {name!r} is an integer of about {digits} digits, too large for a float"
+        ) from None
     if not math.isfinite(value):
         raise ValueError(
             f"parameter {name!r} is {number!r:.60}, not a finite number (inf, NaN or too large)"
