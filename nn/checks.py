@@ -73,7 +73,7 @@ def check_optimizer_matches(model_params: Sequence[Value], optimizer_params: Ite
     if missing == total:
         raise ValueError(
             f"the optimiser holds none of the model's {total} parameters (all {total} missing),"
-            " so training would change nothing: it was built on another model's parameters."
+            " so training would change nothing (was it built on another model's parameters?)."
             " Build it from this model: SGD(model.parameters(), lr=...)"
         )
     warnings.warn(
@@ -126,12 +126,16 @@ def explain_inputs(x: Sequence, expected: int, who: str) -> None:
 
 
 # ---------------- divergence ----------------
+GROWTH_LIMIT = 1e6
+"""`fit` calls training diverged once a batch's loss exceeds this many times the first one."""
+
+
 class TrainingDiverged(ValueError):
-    """`fit` stopped because the loss or the weights became inf or NaN.
+    """`fit` stopped because the loss exploded or became inf/NaN, or the weights did.
 
     Attributes: `epoch` (index, as in History), `history` (the epochs that
     finished), `first_loss` and `last_loss`. The model holds the weights it
-    had at the start of the failing epoch, the last ones known to be finite.
+    had at the start of the failing epoch, the last ones known to be good.
     """
 
     def __init__(self, message: str, epoch: int, history: object, first: float, last: float):
@@ -141,14 +145,18 @@ class TrainingDiverged(ValueError):
 
 
 class DivergenceGuard:
-    """Watches each batch's loss in `fit`; on inf/NaN restores the last finite weights and raises.
+    """Watches each batch's loss in `fit`; on divergence restores the weights and raises.
 
-    Cost: one `isfinite` per batch and one copy of the weights per epoch.
+    Divergence: a loss that is inf or NaN, or above GROWTH_LIMIT times the
+    first batch's loss (times 1 when that was below 1), or weights that are
+    inf or NaN at the end of an epoch, or a number overflowing. Cost: one
+    comparison per batch and one copy of the weights per epoch.
     """
 
     def __init__(self, params: Sequence[Value], optimizer: object, epochs: int, history: object):
         self.params, self.optimizer, self.epochs, self.history = params, optimizer, epochs, history
         self.first: float | None = None
+        self.limit = math.inf
         self.worst = -math.inf
         self.epoch = 0
         self.saved: list[float] = []
@@ -157,46 +165,52 @@ class DivergenceGuard:
         """Call before each epoch: checks the weights and keeps a copy of them."""
         weights = [p.data for p in self.params]
         if not all(map(math.isfinite, weights)):
-            self.fail("the weights became inf or NaN")  # in the epoch before this one
+            self.fail(", then the weights became inf or NaN")  # in the epoch before this one
         self.epoch, self.saved = epoch, weights
 
     def check(self, loss: float) -> None:
         """Call with each batch's loss before its optimiser step."""
-        if loss - loss != 0.0:  # inf or NaN (cheaper than math.isfinite)
-            self.fail(f"the loss became {loss!r}")
+        if not loss <= self.limit:  # also true for NaN
+            if loss - loss != 0.0:  # inf or NaN
+                self.fail(f", then {loss!r}")
+            self.fail(f", over {GROWTH_LIMIT:,.0f} times its first value", loss)
         if self.first is None:
-            self.first = loss
+            self.first, self.limit = loss, GROWTH_LIMIT * max(loss, 1.0)
         if loss > self.worst:
             self.worst = loss
 
     def checked(self, validation_loss: float) -> float:
         """The validation loss, after checking it is finite."""
         if validation_loss - validation_loss != 0.0:
-            self.fail(f"the validation loss became {validation_loss!r}")
+            self.fail(f"; the validation loss became {validation_loss!r}")
         return validation_loss
 
     def end(self) -> None:
         """Call after the last epoch: the weights must be finite."""
         if not all(math.isfinite(p.data) for p in self.params):
-            self.fail("the weights became inf or NaN")
+            self.fail(", then the weights became inf or NaN")
 
-    def fail(self, what: str, cause: BaseException | None = None) -> None:
+    def fail(self, what: str, last: float | None = None, cause: BaseException | None = None):
+        """Restore the weights saved at the start of the epoch and raise TrainingDiverged."""
         if self.first is None:  # before any step: the data, not the learning rate
+            problem = what.lstrip(",; ").removeprefix("then ")
             raise ValueError(
-                f"{what} on the first batch, before any training step: check the inputs and"
-                " targets for inf/NaN and the model's starting weights"
+                f"the loss of the first batch, before any training step, is not a finite number"
+                f" ({problem}): check the inputs and targets for inf/NaN and the model's"
+                " starting weights"
             ) from cause
         if self.saved:
             for p, w in zip(self.params, self.saved):
                 p.data = w
+        last = self.worst if last is None else last
         lr = getattr(self.optimizer, "lr", None)
         advice = "lower the learning rate" + (f" (now {lr:g})" if lr is not None else "")
         raise TrainingDiverged(
             f"training diverged at epoch {self.epoch + 1} of {self.epochs} (loss went from"
-            f" {self.first:.4g} to {self.worst:.4g}, then {what}); {advice}. The model keeps"
-            f" the weights from the start of epoch {self.epoch + 1}, the last finite ones",
+            f" {self.first:.4g} to {last:.4g}{what}); {advice}. The model keeps the weights"
+            f" it had at the start of epoch {self.epoch + 1}",
             self.epoch,
             self.history,
             self.first,
-            self.worst,
+            last,
         ) from cause

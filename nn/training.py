@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -12,7 +11,7 @@ from chainrule.autograd import Value, no_grad
 from . import checks
 from . import losses as L
 from .checks import TrainingDiverged
-from .data import _check_pair, batches
+from .data import _check_pair, _shuffler, batches
 from .module import Module
 from .optim import Optimizer
 
@@ -203,7 +202,7 @@ def fit(
     watch_val = (
         early_stopping is not None and early_stopping.monitor == "val_loss" and val is not None
     )
-    rng = random.Random(seed)
+    rng = _shuffler(seed, "fit")
     history = History()
     guard = checks.DivergenceGuard(params, optimizer, epochs, history)
     bar = _progress_bar(epochs, progress)
@@ -222,7 +221,7 @@ def fit(
                 objective.backward()
                 optimizer.step()
             except OverflowError as e:  # a number too large for a float: diverged
-                guard.fail(f"a number overflowed ({e})", e)
+                guard.fail(f", then a number overflowed ({e})", cause=e)
             total += batch_loss.data * len(xb)
             seen += len(xb)
             preds_all += preds
@@ -235,7 +234,7 @@ def fit(
                 with no_grad():
                     history.val_loss.append(guard.checked(loss_fn(val_preds, val[1]).data))
             except OverflowError as e:
-                guard.fail(f"a number overflowed on the validation data ({e})", e)
+                guard.fail(f"; a number overflowed on the validation data ({e})", cause=e)
             history.val_accuracy.append(accuracy(val_preds, val[1], loss_fn))
         _show(bar, history)
         if early_stopping is not None:
