@@ -153,8 +153,16 @@ class DivergenceGuard:
     comparison per batch and one copy of the weights per epoch.
     """
 
-    def __init__(self, params: Sequence[Value], optimizer: object, epochs: int, history: object):
+    def __init__(
+        self,
+        params: Sequence[Value],
+        optimizer: object,
+        epochs: int,
+        history: object,
+        bar: object = None,
+    ):
         self.params, self.optimizer, self.epochs, self.history = params, optimizer, epochs, history
+        self.bar = bar  # a progress bar to close before raising
         self.first: float | None = None
         self.limit = math.inf
         self.worst = -math.inf
@@ -192,6 +200,8 @@ class DivergenceGuard:
 
     def fail(self, what: str, last: float | None = None, cause: BaseException | None = None):
         """Restore the weights saved at the start of the epoch and raise TrainingDiverged."""
+        if self.bar is not None:
+            self.bar.close()
         if self.first is None:  # before any step: the data, not the learning rate
             problem = what.lstrip(",; ").removeprefix("then ")
             raise ValueError(

@@ -2,6 +2,9 @@
 
 opt = SGD(model.parameters(), lr=0.1)
 opt.zero_grad(); loss.backward(); opt.step()
+
+Default learning rates: SGD 0.01 (as Keras; PyTorch's is 0.001), Adagrad and
+RMSProp 0.01 (as PyTorch; Keras uses 0.001), Adam 0.001 (as both).
 """
 
 from __future__ import annotations

@@ -204,8 +204,8 @@ def fit(
     )
     rng = _shuffler(seed, "fit")
     history = History()
-    guard = checks.DivergenceGuard(params, optimizer, epochs, history)
     bar = _progress_bar(epochs, progress)
+    guard = checks.DivergenceGuard(params, optimizer, epochs, history, bar)
 
     for epoch in range(epochs):
         model.train()
