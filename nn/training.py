@@ -76,10 +76,14 @@ def _rows(X: Sequence) -> list:
     """Inputs as lists of Python floats (numpy arrays are converted once, up front)."""
     if hasattr(X, "tolist"):  # a numpy array, found without importing numpy
         X = X.tolist()
-    return [
-        list(x) if isinstance(x, (list, tuple)) else x.tolist() if hasattr(x, "tolist") else [x]
-        for x in X
-    ]
+    return [_row(x) for x in X]
+
+
+def _row(x: object) -> list:
+    """One example as a list: a row as it is, a lone number (numpy scalars too) as [x]."""
+    if not hasattr(x, "__len__"):
+        return [x]
+    return x.tolist() if hasattr(x, "tolist") else list(x)
 
 
 def _targets(y: Sequence) -> list:
@@ -195,7 +199,7 @@ def fit(
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     size = checks.check_batch_size(batch_size, len(X))
     params = model.parameters()
-    checks.check_optimizer_matches(params, optimizer.params)
+    checks.check_optimizer_matches(params, getattr(optimizer, "params", params))
     checks.check_output_activation(model, _loss_name(loss, loss_fn), loss_fn in _TAKE_LOGITS)
     val = (_rows(validation[0]), _targets(validation[1])) if validation is not None else None
     # EarlyStopping watches validation loss, or training loss when there is no validation data

@@ -122,3 +122,24 @@ def test_fit_rejects_a_numpy_generator_as_seed():
     model = MLP(1, [1], seed=0)
     with pytest.raises(TypeError, match="seed must be"):
         fit(model, ([[1.0]], [1.0]), "mse", SGD(model.parameters()), 1, seed=1.5)
+
+
+def test_inputs_of_every_shape_mean_the_same_rows():
+    np = pytest.importorskip("numpy")
+    xs = [0.5, -1.0, 2.0]
+    ys = [1.0, 0.0, 1.0]
+    forms = [
+        [[v] for v in xs],  # rows as lists
+        [(v,) for v in xs],  # rows as tuples
+        xs,  # lone numbers
+        np.array(xs),  # a 1-D array
+        np.array(xs)[:, None],  # a column
+        [np.float64(v) for v in xs],  # numpy scalars
+        [np.array([v], dtype=np.float32) for v in xs],  # numpy rows
+    ]
+    runs = []
+    for X in forms:
+        model = MLP(1, [3, 1], seed=0)
+        h = fit(model, (X, ys), "mse", SGD(model.parameters(), lr=0.1), 2, progress=False)
+        runs.append((h.loss, [p.data for p in predict(model, X)]))
+    assert all(r == runs[0] for r in runs)
