@@ -60,9 +60,13 @@ def check_finite(out, op: str, parents: tuple, local_grads: tuple) -> None:
         )
 
 
-def warn_accumulation(stale) -> None:
-    """The warning of `backward()`; its text is fixed so that it shows once per call site."""
-    who = f"input {stale.label!r}" if stale.label else "an input (a Value you made, e.g. a weight)"
+def warn_accumulation(order: list) -> None:
+    """The warning of `backward()`; its text is fixed so that it shows once per call site.
+
+    `order` is the graph; the message names its first labelled input that holds a gradient.
+    """
+    named = [v.label for v in order if not v.parents and v.grad and v.label]
+    who = f"input {named[0]!r}" if named else "an input (a Value you made, e.g. a weight)"
     warnings.warn(
         f"backward() adds to gradients left by an earlier backward(): {who} already held one."
         " Call zero_grad(params) (or opt.zero_grad(), model.zero_grad()) before each"

@@ -162,7 +162,7 @@ class Value:
             local = c * a ** (c - 1.0) if c != 0.0 else 0.0
         except OverflowError:
             local = math.inf
-        if math.isinf(local) and not math.isinf(result):
+        if math.isinf(local) and math.isfinite(result) and math.isfinite(a):
             raise OverflowError(
                 f"{_name(self)} ** {c} = {result!r}, but its derivative"
                 f" {c:g} * {a!r} ** {c - 1:g} overflows a float"
@@ -246,14 +246,14 @@ class Value:
         ``accumulate=True`` to the second and later calls.
         """
         order = topological_order(self)
-        stale = None  # an input that still holds a gradient from an earlier backward()
+        stale = False  # does an input still hold a gradient from an earlier backward()?
         for node in order:
             if node.parents:
                 node.grad = 0.0
-            elif node.grad and stale is None:
-                stale = node
-        if stale is not None and not accumulate:
-            warn_accumulation(stale)
+            elif node.grad:
+                stale = True
+        if stale and not accumulate:
+            warn_accumulation(order)
         self.grad += 1.0  # d(self)/d(self)
         # Chain rule, from the output back to the inputs: each node passes
         # its gradient to its parents, scaled by the local derivative.
@@ -352,7 +352,8 @@ def _pow_values(base: Value, exponent: Value) -> Value:
         local = (b * a ** (b - 1.0), result * math.log(a))
     except OverflowError:
         local = (math.inf, math.inf)
-    if (math.isinf(local[0]) or math.isinf(local[1])) and not math.isinf(result):
+    finite_in_and_out = math.isfinite(a) and math.isfinite(b) and math.isfinite(result)
+    if finite_in_and_out and (math.isinf(local[0]) or math.isinf(local[1])):
         raise OverflowError(
             f"{_name(base)} ** {_name(exponent)} = {result!r}, but its derivative overflows a float"
         )
