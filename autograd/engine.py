@@ -107,9 +107,9 @@ class Value:
         out.parents = parents
         out.local_grads = local_grads
         if _modes.active:  # a no_grad() or detect_anomaly() block is open in some thread
-            if not is_grad_enabled():  # no_grad(): the result is a number with no history
+            if not _modes.grad_enabled.get():  # no_grad() here: a number with no history
                 out.parents = out.local_grads = ()
-            if is_anomaly_enabled():
+            if _modes.anomaly_enabled.get():
                 _check_finite(out, op, parents, local_grads)
         return out
 

@@ -5,11 +5,14 @@
 
 "before" is `autograd/engine.py` as it was at a git revision (loaded from `git show`, so it
 must be a self-contained file); "after" is the installed `chainrule.autograd.engine`. Both run
-the same workloads, interleaved repeat by repeat, and the medians are reported:
+the same workloads, interleaved repeat by repeat; medians are reported, and the ratio of the
+fastest runs (the least disturbed by other processes on a busy machine). Times are CPU
+seconds of this process (`time.process_time`), not wall-clock seconds:
 
     mlp    one training step of an MLP 2-16-16-1 (tanh, tanh, linear) on 100 points, built
            from Values: forward, hinge loss, zero_grad, backward, SGD update of .data
     chain  y = y * c + d repeated 5 * 10^4 times (10^5 operations), then backward
+    bward  backward alone on that chain, built once (zero_grad of its inputs, then backward)
 
 "ops/s" counts graph nodes built and back-propagated per second. With --busy, another thread
 holds a `no_grad()` block open during the "after" runs (the engine's slower path when a mode
@@ -43,9 +46,9 @@ def load_engine_at(rev: str) -> types.ModuleType:
         capture_output=True,
         text=True,
     ).stdout
-    module = types.ModuleType(f"engine_at_{rev}")
-    module.__dict__["__name__"] = module.__name__
-    sys.modules[module.__name__] = module  # dataclasses/annotations look the module up
+    name = f"engine_at_{rev}_{len(sys.modules)}"  # the same revision may be loaded twice (A/A)
+    module = types.ModuleType(name)
+    sys.modules[name] = module  # dataclasses/annotations look the module up
     exec(compile(source, f"engine.py@{rev}", "exec"), module.__dict__)
     return module
 
@@ -100,20 +103,39 @@ def chain_step(E: types.ModuleType, n: int = 50_000):
     return step, 2 * n + 1
 
 
+def backward_step(E: types.ModuleType, n: int = 50_000):
+    """backward() alone, again and again, on one chain of 10^5 operations built once."""
+    c, d = E.Value(0.999999), E.Value(1e-6)
+    x = y = E.Value(0.5)
+    for _ in range(n):
+        y = y * c + d
+
+    def step():
+        E.zero_grad([x, c, d])
+        y.backward()
+        return y
+
+    return step, 2 * n + 1
+
+
 def time_step(step) -> float:
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time of this process: other processes' load counts less
     step()
-    return time.perf_counter() - t0
+    return time.process_time() - t0
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--before", default="main", help="git revision of the 'before' engine")
+    ap.add_argument(
+        "--after", default="", help="git revision of the 'after' engine (default: installed)"
+    )
     ap.add_argument("--repeats", type=int, default=11)
     ap.add_argument("--busy", action="store_true", help="hold no_grad() open in another thread")
     args = ap.parse_args()
     before = load_engine_at(args.before)
+    after = load_engine_at(args.after) if args.after else after_engine  # --after = --before: A/A
     stop = threading.Event()
     if args.busy:
 
@@ -123,9 +145,11 @@ def main() -> None:
 
         threading.Thread(target=hold_no_grad, daemon=True).start()
         time.sleep(0.1)
-    print(f"before = engine.py at {args.before}; after = installed engine; busy={args.busy}")
-    for name, make in (("mlp", mlp_step), ("chain", chain_step)):
-        (sb, nodes), (sa, _) = make(before), make(after_engine)
+    print(
+        f"before: engine.py at {args.before}; after: {args.after or 'installed'}; busy={args.busy}"
+    )
+    for name, make in (("mlp", mlp_step), ("chain", chain_step), ("bward", backward_step)):
+        (sb, nodes), (sa, _) = make(before), make(after)
         sb(), sa()  # warm-up
         tb, ta = [], []
         for i in range(args.repeats):  # alternate which one goes first
@@ -136,7 +160,7 @@ def main() -> None:
             f"{name:5s} {nodes:7d} nodes"
             f"  before {nodes / mb / 1e6:6.3f} M ops/s ({mb * 1e3:7.2f} ms)"
             f"  after {nodes / ma / 1e6:6.3f} M ops/s ({ma * 1e3:7.2f} ms)  after/before time"
-            f" {ma / mb:5.3f}"
+            f" {ma / mb:5.3f} (medians; fastest runs: {min(ta) / min(tb):5.3f})"
         )
     stop.set()
 

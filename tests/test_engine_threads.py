@@ -165,6 +165,16 @@ def test_asyncio_tasks_keep_their_own_setting():
     assert records_graph() and modes.active == 0
 
 
+def test_a_thread_started_inside_no_grad_starts_with_its_own_setting():
+    inherits = bool(getattr(sys.flags, "thread_inherit_context", 0))  # Python 3.14+ option
+    seen = []
+    with no_grad():
+        t = threading.Thread(target=lambda: seen.append(records_graph()))
+        t.start()
+        t.join(5)
+    assert seen == [not inherits]
+
+
 def test_modes_work_as_decorators_and_restore_after_errors():
     @no_grad()
     def evaluate(v):
