@@ -9,7 +9,10 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from .engine import Value
 
 __all__ = ["GradAccumulationWarning"]
 
@@ -44,12 +47,12 @@ def refuse_label(label: object, where: str) -> NoReturn:
     raise TypeError(f"{where}: a label must be a str, got {type(label).__name__} {label!r:.60}")
 
 
-def describe(v) -> str:
+def describe(v: Value) -> str:
     """How messages refer to a node: its label if it has one, else its number."""
     return f"{v.label}={v.data!r}" if v.label else repr(v.data)
 
 
-def check_finite(out, op: str, parents: tuple, local_grads: tuple) -> None:
+def check_finite(out: Value, op: str, parents: tuple, local_grads: tuple) -> None:
     """Inside detect_anomaly(): raise if an operation produced inf or NaN."""
     bad = not math.isfinite(out.data) or not all(math.isfinite(d) for d in local_grads)
     if bad:
@@ -60,7 +63,7 @@ def check_finite(out, op: str, parents: tuple, local_grads: tuple) -> None:
         )
 
 
-def warn_accumulation(order: list) -> None:
+def warn_accumulation(order: list[Value]) -> None:
     """The warning of `backward()`; its text is fixed so that it shows once per call site.
 
     `order` is the graph; the message names its first labelled input that holds a gradient.
@@ -77,7 +80,8 @@ def warn_accumulation(order: list) -> None:
     )
 
 
-def refuse_float(v) -> NoReturn:
+def refuse_float(v: Value) -> NoReturn:
+    """float(z) and math functions on a Value."""
     raise TypeError(
         f"float() of a Value ({describe(v)}): math.exp(z), float(z) and the like would cut"
         " z out of the graph. Use z.exp(), z.log(), z.tanh(), z.sigmoid(), z.relu() or"
@@ -85,14 +89,16 @@ def refuse_float(v) -> NoReturn:
     )
 
 
-def refuse_bool(v) -> NoReturn:
+def refuse_bool(v: Value) -> NoReturn:
+    """`if z:` on a Value."""
     raise TypeError(
         f"truth value of a Value ({describe(v)}): `if z:`, `z and ...` and `not z` are not"
         " differentiable. Test the number instead, e.g. `if z.data > 0:`"
     )
 
 
-def refuse_comparison(v, op: str, other: object) -> NoReturn:
+def refuse_comparison(v: Value, op: str, other: object) -> NoReturn:
+    """`z < 0` and the like."""
     rhs = f"Value({describe(other)})" if hasattr(other, "local_grads") else repr(other)
     raise TypeError(
         f"Value({describe(v)}) {op} {rhs}: a comparison is not differentiable and would step"
