@@ -121,6 +121,16 @@ def test_inf_gives_inf_nan_an_error_or_a_documented_limit(c):
         assert out.data == limit, f"{name}{tuple(args)} = {out.data}, limit {limit}"
 
 
+@given(st.sampled_from(sorted(OPS)), st.data())
+def test_a_nan_gradient_reaches_every_input_through_every_op(name, data):
+    """backward never drops a NaN coming from above, not even through a zero local derivative."""
+    f, domains = OPS[name]
+    leaves = [Value(data.draw(d)) for d in domains]
+    out = f(*leaves)
+    (out * Value(NAN)).backward()  # d(loss)/d(out) is NaN
+    assert all(math.isnan(v.grad) for v in leaves), [v.grad for v in leaves]
+
+
 def test_relu_of_nan_is_nan_with_a_nan_derivative():
     x = Value(NAN, "x")
     y = x.relu()
