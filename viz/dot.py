@@ -1,7 +1,7 @@
 """The DOT text of one drawing: node tables, edges, the caption, the layout choice.
 
 Every piece of text from the graph (names, captions) goes through
-`names.html_text`, so it is drawn verbatim and cannot break out of its label.
+`names.dot_text`, so it is drawn verbatim and cannot break out of its label.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from chainrule.autograd import Value
 
-from .names import CONSTANT, DATA, d_name, fmt, html_text, op_expressions
+from .names import CONSTANT, DATA, d_name, dot_text, fmt, op_expressions, visible
 
 HIGHLIGHT = "#d62728"
 HIGHLIGHT_FILL = "#fbe0e0"
@@ -27,7 +27,7 @@ CELL_FILL = "#f4f4f4"
 CHAR_PT = 6.8  # a rough average width of a 12 pt Helvetica character, in points
 LR_MAX_PT = 600  # left to right only when about this wide or less (a notebook is ~675 pt)
 MAX_HEADER = 32  # longer operation texts are shortened
-SIDES = "\x00"  # where a cell's borders go; html_text never lets this character through
+SIDES = "\x00"  # where a cell's borders go; dot_text never lets this character through
 
 
 @dataclass
@@ -59,30 +59,30 @@ class Style:
 
 
 def _numbers(v: Value, grad: float, style: Style) -> str:
-    grad_text = f"grad {html_text(fmt(grad))}"
+    grad_text = f"grad {dot_text(fmt(grad))}"
     active = style.active_edge
     if active is not None and active[0].parents[active[1]] is v:
         grad_text = f'<FONT COLOR="{ACTIVE}"><B>{grad_text}</B></FONT>'
-    return f"data {html_text(fmt(v.data))}    {grad_text}"
+    return f"data {dot_text(fmt(v.data))}    {grad_text}"
 
 
 def _header(v: Value, style: Style) -> str:
     name = style.names[v]
     if v not in style.exprs:
-        return f"<B>{html_text(name)}</B>"
+        return f"<B>{dot_text(name)}</B>"
     expr, is_name = style.exprs[v]
     if is_name:
-        return f"<B>{html_text(expr)}</B>"
+        return f"<B>{dot_text(expr)}</B>"
     if len(expr) > MAX_HEADER:
         count = len(v.parents)
         expr = f"{v.op} of {count} inputs" if v.op in ("dot", "sum") else expr[:29] + "..."
-    return f"<B>{html_text(name)} </B>= {html_text(expr)}"  # no run starts with a space
+    return f"<B>{dot_text(name)} </B>= {dot_text(expr)}"  # no run starts with a space
 
 
 def _cell(v: Value, i: int, style: Style) -> str:
     parent = v.parents[i]
     text = f"d{d_name(style.names[v])}/d{d_name(style.names[parent])} = {fmt(v.local_grads[i])}"
-    text = html_text(text)
+    text = dot_text(text)
     fill = CELL_FILL
     if style.is_active(v, i):
         fill, text = ACTIVE_FILL, f'<FONT COLOR="{ACTIVE}"><B>{text}</B></FONT>'
@@ -99,7 +99,7 @@ def node_statement(node_id: str, v: Value, grad: float, shown: list[bool], style
     """The DOT statement of one Value: a table with its name, numbers and derivative cells."""
     role = style.roles.get(v)
     if role == CONSTANT:
-        label = html_text(style.names[v])
+        label = dot_text(style.names[v])
         return (
             f'  {node_id} [shape=box style="rounded,dashed" color="{GREY}" fontcolor="{GREY}"'
             f' fontsize=11 width=0 height=0 margin="0.06,0.03" label=<{label}>]'
@@ -109,7 +109,7 @@ def node_statement(node_id: str, v: Value, grad: float, shown: list[bool], style
     table = f'CELLBORDER="0" CELLSPACING="0" CELLPADDING="4" {border}'
     if role == DATA:
         rows = [
-            f"<B>{html_text(style.names[v])} </B>= {html_text(fmt(v.data))}",
+            f"<B>{dot_text(style.names[v])} </B>= {dot_text(fmt(v.data))}",
             f'<FONT POINT-SIZE="11" COLOR="{GREY}"><I>data, no grad</I></FONT>',
         ]
         body = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
@@ -153,13 +153,13 @@ def caption_label(text: str, style: Style) -> str:
     lines: list[str] = []
     for paragraph in text.split("\n"):
         lines += textwrap.wrap(
-            paragraph,
+            visible(paragraph),
             width=width,
             subsequent_indent="    ",
             break_long_words=True,
             break_on_hyphens=False,
         ) or [""]
-    body = "".join(f'{html_text(line)}<BR ALIGN="LEFT"/>' for line in lines)
+    body = "".join(f'{dot_text(line)}<BR ALIGN="LEFT"/>' for line in lines)  # \l-free
     return f"  graph [labelloc=b labeljust=l fontsize=12 label=<{body}>]"
 
 

@@ -14,7 +14,15 @@ from chainrule.autograd import Value, topological_order
 
 from .chain import chain_rule
 from .dot import Style, caption_label, choose_rankdir, edge_statement, node_statement
-from .names import CONSTANT, DATA, depends_on, leaf_roles, node_names, op_expressions
+from .names import (
+    CONSTANT,
+    DATA,
+    depends_on,
+    leaf_roles,
+    node_names,
+    op_expressions,
+    visible,
+)
 from .render import GraphDrawing
 
 __all__ = ["draw_graph", "GraphTooLarge"]
@@ -103,7 +111,7 @@ def draw_graph(
             f"the graph has {len(shown)} values, more than max_nodes={max_nodes} can show"
             " readably; draw part of it with only_paths_to=<a weight>, or raise max_nodes"
         )
-    visible = set(shown)
+    drawn = set(shown)
     ids = {v: f"n{i}" for i, v in enumerate(order)}
     style = Style(
         rankdir=rankdir,
@@ -126,14 +134,15 @@ def draw_graph(
     ]
     for v in shown:
         grad = grads.get(v, 0.0) if grads is not None else v.grad
-        lines.append(node_statement(ids[v], v, grad, [p in visible for p in v.parents], style))
+        lines.append(node_statement(ids[v], v, grad, [p in drawn for p in v.parents], style))
         for i, parent in enumerate(v.parents):
-            if parent in visible:
+            if parent in drawn:
                 lines.append(edge_statement(ids[parent], ids[v], v, i, style))
 
     text = caption
     if marked and text is None:
-        text = "\n".join(chain_rule(root, w, names=names).summary() for w in marked)
+        shown_names = {v: visible(n) for v, n in names.items()}  # one line per name
+        text = "\n".join(chain_rule(root, w, names=shown_names).summary() for w in marked)
     if text:
         lines.append(caption_label(text, style))
     lines.append("}")

@@ -18,7 +18,7 @@ __all__ = [
     "d_name",
     "depends_on",
     "visible",
-    "html_text",
+    "dot_text",
     "WEIGHT",
     "DATA",
     "CONSTANT",
@@ -52,9 +52,11 @@ def _escape_char(ch: str) -> str:
     return ch
 
 
-def html_text(text: str) -> str:
-    """`text` for a Graphviz HTML-like label or an HTML page: drawn verbatim."""
-    return html.escape(visible(text), quote=True)
+def dot_text(text: str) -> str:
+    """`text` for a Graphviz HTML-like label, drawn verbatim: entities for ``& < > "``,
+    and every backslash doubled, since Graphviz reads ``\\N``, ``\\G``, ``\\E``...
+    as the node's, graph's or edge's name and ``\\\\`` as one backslash."""
+    return html.escape(visible(text), quote=True).replace("\\", "\\\\")
 
 
 def _check_label(v: Value) -> str:
