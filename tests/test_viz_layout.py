@@ -153,3 +153,17 @@ def test_a_model_names_its_weights():
     names = names_of(draw_graph(mlp([0.5, -0.5]), weights=mlp))
     assert "L0.n1.w0" in names and "L1.n0.b" in names
     assert "t1" in names_of(draw_graph(out))  # without the model: nothing better than t1
+
+
+def test_a_node_with_many_inputs_shows_only_the_highlighted_derivative():
+    from chainrule.autograd import sum_values
+
+    xs = [Value(float(k), f"x{k}") for k in range(6)]
+    total = sum_values(xs).named("s")
+    total.backward()
+    plain = draw_graph(total).source
+    assert "6 local derivatives not shown" in plain and "ds/dx0" not in plain
+    marked = draw_graph(total, highlight=xs[2]).source
+    assert ">ds/dx2 = 1<" in marked and "5 local derivatives not shown" in marked
+    few = sum_values(xs[:4]).named("f")
+    assert ">df/dx3 = 1<" in draw_graph(few).source and "not shown" not in draw_graph(few).source

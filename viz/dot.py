@@ -27,6 +27,7 @@ CELL_FILL = "#f4f4f4"
 CHAR_PT = 6.8  # a rough average width of a 12 pt Helvetica character, in points
 LR_MAX_PT = 600  # left to right only when about this wide or less (a notebook is ~675 pt)
 MAX_HEADER = 32  # longer operation texts are shortened
+MAX_CELLS = 4  # a node with more inputs shows only the highlighted ones' derivatives
 SIDES = "\x00"  # where a cell's borders go; dot_text never lets this character through
 
 
@@ -47,8 +48,14 @@ class Style:
         return 0.5 if self.rankdir == "LR" else 0.35
 
     def has_cell(self, node: Value, i: int) -> bool:
-        """Is edge i into `node` drawn ending on a cell with its local derivative?"""
-        return self.show_local_grads and self.roles.get(node.parents[i]) not in (DATA, CONSTANT)
+        """Is edge i into `node` drawn ending on a cell with its local derivative?
+
+        Not for data and constants; for a node with many inputs (a neuron's
+        dot product), only on the highlighted path and the active edge."""
+        parent = node.parents[i]
+        if not self.show_local_grads or self.roles.get(parent) in (DATA, CONSTANT):
+            return False
+        return len(node.parents) <= MAX_CELLS or parent in self.on_path or self.is_active(node, i)
 
     def is_active(self, node: Value, i: int) -> bool:
         return (
@@ -118,6 +125,11 @@ def node_statement(node_id: str, v: Value, grad: float, shown: list[bool], style
     fill = "white" if v.parents else WEIGHT_FILL
     text = f"{_header(v, style)}<BR/>{_numbers(v, grad, style)}"
     cells = [_cell(v, i, style) for i in range(len(v.parents)) if shown[i] and style.has_cell(v, i)]
+    hidden = len(v.parents) - len(cells) if len(v.parents) > MAX_CELLS else 0
+    if style.show_local_grads and hidden:
+        text += (
+            f'<BR/><FONT POINT-SIZE="11" COLOR="{GREY}">{hidden} local derivatives not shown</FONT>'
+        )
     if not cells:
         body = f"<TR><TD>{text}</TD></TR>"
     elif style.rankdir == "LR":  # derivative cells in a column on the left
