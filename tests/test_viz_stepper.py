@@ -46,10 +46,10 @@ def test_the_bundle_has_a_widget_a_static_view_and_text(net):
 def test_the_slider_shows_each_frame(net):
     stepper = show_backprop(net.J)
     slider, view = stepper.widget().children
-    assert view.value == stepper.svgs[0]
+    assert [frame.value for frame in view.children] == stepper.svgs
+    assert view.selected_index == 0
     slider.value = 5
-    assert view.value == stepper.svgs[5]
-    assert "step 5/8" in stepper.svgs[5]
+    assert view.selected_index == 5 and "step 5/8" in stepper.svgs[5]
 
 
 def test_without_ipywidgets_the_static_view_is_all(net, monkeypatch):
@@ -81,3 +81,14 @@ def test_frames_follow_backward(net):
         assert f"goes from {s.before:.4g} to {s.after:.4g}" in stepper.captions[k]
     with pytest.raises(ValueError, match="more than max_steps=3"):
         show_backprop(net.J, max_steps=3)
+
+
+def test_with_ipywidgets_7_the_kernel_swaps_the_picture(net, monkeypatch):
+    import ipywidgets
+
+    monkeypatch.delattr(ipywidgets, "Stack")  # as in Colab's ipywidgets 7.7.1
+    stepper = show_backprop(net.J)
+    slider, view = stepper.widget().children
+    assert view.value == stepper.svgs[0]
+    slider.value = 3
+    assert view.value == stepper.svgs[3]

@@ -49,16 +49,27 @@ class BackpropStepper:
         return self._svgs
 
     def widget(self):
-        """An ipywidgets slider over the frames (needs ipywidgets and a renderer)."""
+        """An ipywidgets slider over the frames (needs ipywidgets and a renderer).
+
+        With ipywidgets 8 the slider is linked to the frames in the browser
+        (``jslink``), so it keeps working in a saved notebook with its widget
+        state (an HTML export, nbviewer) without a kernel."""
         if self._widget is None:
             import ipywidgets as widgets
 
             svgs = self.svgs
             slider = widgets.IntSlider(min=0, max=len(svgs) - 1, value=0, description="step")
-            view = widgets.HTML(svgs[0])
+            if hasattr(widgets, "Stack"):  # ipywidgets >= 8
+                view = widgets.Stack([widgets.HTML(s) for s in svgs], selected_index=0)
+                widgets.jslink((slider, "value"), (view, "selected_index"))
 
-            def on_change(change: dict) -> None:
-                view.value = svgs[change["new"]]
+                def on_change(change: dict) -> None:  # the same, for the kernel's copy
+                    view.selected_index = change["new"]
+            else:  # ipywidgets 7 (Colab): the kernel swaps the picture
+                view = widgets.HTML(svgs[0])
+
+                def on_change(change: dict) -> None:
+                    view.value = svgs[change["new"]]
 
             slider.observe(on_change, names="value")
             self._widget = widgets.VBox([slider, view])
