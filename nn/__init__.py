@@ -22,6 +22,7 @@ from .losses import (
 )
 from .module import MLP, Dense, Dropout, Module, Neuron, Perceptron, Sequential, manual_seed
 from .optim import SGD, Adagrad, Adam, Optimizer, RMSProp
+from .torch_bridge import from_torch, grads_to_torch, load_torch_weights, to_torch
 from .training import EarlyStopping, History, accuracy, fit, predict
 
 __all__ = [
@@ -47,6 +48,10 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "datasets",
     "fit",
+    "from_torch",
+    "grads_to_torch",
+    "load_torch_weights",
+    "to_torch",
     "get_activation",
     "hinge_loss",
     "l2_penalty",

@@ -197,6 +197,12 @@ class Module:
             raise ValueError(f"{os.fspath(path)}: {e}") from None
         return self
 
+    def to_torch(self, dtype: Any = None) -> Any:
+        """This model as an equivalent torch.nn.Sequential (float64 unless `dtype`); needs torch."""
+        from .torch_bridge import to_torch  # torch is imported only here, when asked for
+
+        return to_torch(self, dtype)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})  # {self.num_parameters()} parameters"
 

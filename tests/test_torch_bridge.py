@@ -244,3 +244,15 @@ def test_float32_weights_load_as_their_exact_values():
     model = from_torch(module)
     assert model.layers[0].neurons[0].weights[0].data == float(torch.tensor(0.1).item())
     assert model.layers[0].neurons[0].weights[0].data != 0.1  # float32 0.1 is not float64 0.1
+
+
+def test_module_method_is_the_function():
+    torch = _torch()
+    model = MLP(2, [3, 1], "tanh", seed=3)
+    module = model.to_torch()
+    assert isinstance(module, torch.nn.Sequential)
+    x = torch.tensor([[0.5, -1.25]], dtype=torch.float64)
+    expected = model([0.5, -1.25]).data
+    assert module(x).item() == pytest.approx(expected, rel=1e-12)
+    assert module[0].weight.dtype == torch.float64
+    assert model.to_torch(torch.float32)[0].weight.dtype == torch.float32
