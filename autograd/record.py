@@ -199,6 +199,10 @@ def record_graph(
     `sum_values` nodes with plain-number operands, which the graph does not
     show; such nodes are refused when they can be detected (see `_dot_args`).
     """
+    if not isinstance(outputs, (Value, list, tuple)):
+        raise ReplayError(
+            f"record: output 0 is a {type(outputs).__name__}, not a Value or a list of Values"
+        )
     outs = [outputs] if isinstance(outputs, Value) else list(outputs)
     for i, o in enumerate(outs):
         if not isinstance(o, Value):
