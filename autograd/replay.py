@@ -35,8 +35,9 @@ def forward(program: Program, param_values: Sequence[float], X) -> list:
     `param_values` are the parameters' numbers (floats or Values, in the order
     given to `record`); `X` is an array of shape (n, n_inputs).
     """
-    vals, n = _forward(program, param_values, X)
-    return [_full(vals[s], n) for s in program.outputs]
+    plan = _plan(program)
+    V, S, n = _forward(program, plan, param_values, X)
+    return [_output(plan, V, S, s, n) for s in program.outputs]
 
 
 def value_and_grad(
@@ -50,65 +51,159 @@ def value_and_grad(
     ``backward`` leaves in the parameters' ``grad`` after one backward per example
     (or one backward of the summed objective).
     """
-    vals, n = _forward(program, param_values, X)
+    plan = _plan(program)
+    V, S, n = _forward(program, plan, param_values, X)
     seeds = _check_seeds(program, seeds, n)
-    batched = _batched(program)
-    needs = _needs_grad(program)
-    adj: list = [None] * program.n_slots
+    row, needs = plan.row, plan.needs
+    A = np.zeros_like(V)  # adjoints of the per-example slots, one row each
+    G = np.zeros(program.n_slots)  # adjoints of the shared slots
+    touched = [False] * program.n_slots
     for slot, seed in zip(program.outputs, seeds):
         if needs[slot]:  # a number seed means the same seed for every example
-            if np.ndim(seed) == 0:
-                seed = np.full(n, seed) if batched[slot] else seed * n
-            _accumulate(adj, batched, slot, seed)
+            touched[slot] = True
+            if row[slot] >= 0:
+                A[row[slot]] += seed
+            else:
+                G[slot] += seed * n if np.ndim(seed) == 0 else np.sum(seed)
     base = program.first_result
     with np.errstate(all="raise", under="ignore"):
         for i in range(len(program.instrs) - 1, -1, -1):
-            g = adj[base + i]
-            if g is None:
+            out = base + i
+            if not touched[out]:
                 continue
-            op, args, c = program.instrs[i]
-            xs = [vals[a] for a in args]
-            local = RULES[op][1]
-            for k, a in enumerate(args):
-                if needs[a]:
-                    try:
-                        d = local(k, xs, vals[base + i], c)
-                        _accumulate(adj, batched, a, g if type(d) is float and d == 1.0 else d * g)
-                    except FloatingPointError:
-                        raise BatchMathError(_gradient_message(program, i, k, n)) from None
-    grads = np.array([0.0 if g is None else float(np.sum(g)) for g in adj[: program.n_params]])
-    outs = [_full(vals[s], n) for s in program.outputs]
-    return outs, grads
+            g = A[row[out]] if row[out] >= 0 else G[out]
+            try:
+                _backward_one(program, plan, i, g, V, S, A, G, touched)
+            except FloatingPointError:
+                raise BatchMathError(_gradient_message(program, i, n)) from None
+    grads = G[: program.n_params].copy()
+    if not np.all(np.isfinite(grads)):
+        bad = int(np.flatnonzero(~np.isfinite(grads))[0])
+        raise BatchMathError(f"replay: the gradient of parameter {bad} overflows ({grads[bad]})")
+    return [_output(plan, V, S, s, n) for s in program.outputs], grads
 
 
 # ---------------------------------------------------------------- the interpreter
-def _forward(program: Program, param_values, X) -> tuple[list, int]:
+class _Plan:
+    """What replay works out once per program: where each slot lives, what needs a gradient.
+
+    A per-example slot is a row of the matrix V (slots x examples); a shared slot
+    is an entry of the vector S. A `dot` whose pairs each have one shared and one
+    per-example operand (a neuron: weights times activations) runs as one
+    matrix-vector product instead of a loop over its pairs.
+    """
+
+    def __init__(self, p: Program) -> None:
+        batched = _batched(p)
+        self.needs = _needs_grad(p)
+        self.row = [-1] * p.n_slots
+        self.slot_of_row = [s for s in range(p.n_slots) if batched[s]]
+        for r, s in enumerate(self.slot_of_row):
+            self.row[s] = r
+        self.n_rows = sum(batched)
+        self.fast: dict[int, tuple] = {}
+        for i, instr in enumerate(p.instrs):
+            if instr.op == "dot" and batched[p.first_result + i]:
+                self.fast[i] = self._dot_plan(instr.args, batched)
+
+    def _dot_plan(self, args, batched) -> tuple:
+        shared, rows, rest = [], [], []  # rest: positions of the other pairs' operands
+        for j in range(0, len(args), 2):
+            a, b = args[j], args[j + 1]
+            if batched[a] != batched[b]:
+                s, r = (b, a) if batched[a] else (a, b)
+                shared.append(s)
+                rows.append(self.row[r])
+            else:
+                rest += [j, j + 1]
+        shared_g = [k for k, s in enumerate(shared) if self.needs[s]]
+        rows_g = [k for k, r in enumerate(rows) if self.needs[self.slot_of_row[r]]]
+        return (
+            np.array(shared, dtype=np.intp),
+            np.array(rows, dtype=np.intp),
+            rest,
+            np.array(shared_g, dtype=np.intp),
+            np.array(rows_g, dtype=np.intp),
+            len(set(shared)) < len(shared) or len(set(rows)) < len(rows),
+        )
+
+
+def _plan(program: Program) -> _Plan:
+    plan = program.__dict__.get("_replay_plan")
+    if plan is None:
+        plan = _Plan(program)
+        object.__setattr__(program, "_replay_plan", plan)  # a cache, not part of the value
+    return plan
+
+
+def _forward(program: Program, plan: _Plan, param_values, X):
     X = _check_batch(program, X)
     n = X.shape[0]
     params = _check_params(program, param_values)
-    vals: list = [np.float64(p) for p in params]
-    vals += [X[:, j] for j in range(program.n_inputs)]
-    vals += [np.float64(c) for c in program.constants]
+    S = np.zeros(program.n_slots)
+    S[: program.n_params] = params
+    S[program.first_constant : program.first_result] = program.constants
+    V = np.empty((plan.n_rows, n))
+    V[: program.n_inputs] = X.T
+    row = plan.row
     with np.errstate(all="raise", under="ignore"):
         for i, (op, args, c) in enumerate(program.instrs):
-            xs = [vals[a] for a in args]
+            xs = [V[row[a]] if row[a] >= 0 else S[a] for a in args]
             try:
-                if op in DOMAIN and any(np.any(bad) for bad, _ in DOMAIN[op](xs, c)):
-                    raise FloatingPointError  # what the engine refuses, numpy may not
-                vals.append(RULES[op][0](xs, c))
+                if i in plan.fast:
+                    shared, rows, rest, *_ = plan.fast[i]
+                    value = S[shared] @ V[rows]  # BLAS raises no flags: check below
+                    for j in range(0, len(rest), 2):
+                        value = value + xs[rest[j]] * xs[rest[j + 1]]
+                    if not np.all(np.isfinite(value)):
+                        raise FloatingPointError
+                else:
+                    if op in DOMAIN and any(np.any(bad) for bad, _ in DOMAIN[op](xs, c)):
+                        raise FloatingPointError  # what the engine refuses, numpy may not
+                    value = RULES[op][0](xs, c)
             except FloatingPointError:
                 raise BatchMathError(_value_message(program, i, xs, n)) from None
-    return vals, n
+            out = program.first_result + i
+            if row[out] >= 0:
+                V[row[out]] = value
+            else:
+                S[out] = value
+    return V, S, n
 
 
-def _accumulate(adj: list, batched: list, slot: int, g) -> None:
-    if not batched[slot] and np.ndim(g):
-        g = np.sum(g)  # a number shared by the batch: its gradient is summed over the examples
-    adj[slot] = g if adj[slot] is None else adj[slot] + g
-
-
-def _full(v, n: int):
-    return np.full(n, v) if np.ndim(v) == 0 else v
+def _backward_one(program, plan, i, g, V, S, A, G, touched) -> None:
+    """Pass the gradient g of instruction i's result to its operands (the chain rule)."""
+    op, args, c = program.instrs[i]
+    row, needs = plan.row, plan.needs
+    if i in plan.fast:
+        shared, rows, rest, shared_g, rows_g, dup = plan.fast[i]
+        add = np.add.at if dup else _add_rows
+        if len(shared_g):  # d/dw_j = x_j, summed over the batch: one matrix-vector product
+            add(G, shared[shared_g], V[rows[shared_g]] @ g)
+            for s in shared[shared_g]:
+                touched[s] = True
+        if len(rows_g):  # d/dx_j = w_j, per example
+            add(A, rows[rows_g], np.outer(S[shared[rows_g]], g))
+            for r in rows[rows_g]:
+                touched[plan.slot_of_row[r]] = True
+        positions = rest
+    else:
+        positions = range(len(args))
+    xs = [V[row[a]] if row[a] >= 0 else S[a] for a in args]
+    out = program.first_result + i
+    value = V[row[out]] if row[out] >= 0 else S[out]
+    local = RULES[op][1]
+    for k in positions:
+        a = args[k]
+        if not needs[a]:
+            continue
+        d = local(k, xs, value, c)
+        contribution = g if type(d) is float and d == 1.0 else d * g
+        touched[a] = True
+        if row[a] >= 0:
+            A[row[a]] += contribution
+        else:  # a number shared by the batch: its gradient is summed over the examples
+            G[a] += np.sum(contribution)
 
 
 def _batched(program: Program) -> list[bool]:
@@ -126,6 +221,14 @@ def _needs_grad(program: Program) -> list[bool]:
     for instr in program.instrs:
         needs.append(any(needs[a] for a in instr.args))
     return needs
+
+
+def _add_rows(target, index, values) -> None:
+    target[index] += values
+
+
+def _output(plan: _Plan, V, S, slot: int, n: int):
+    return V[plan.row[slot]].copy() if plan.row[slot] >= 0 else np.full(n, S[slot])
 
 
 # ---------------------------------------------------------------- checking the arguments
@@ -200,10 +303,10 @@ def _value_message(program: Program, i: int, xs: list, n: int) -> str:
     return _count_message(f"replay: {_node(program, i)}: {why}", bad, n)
 
 
-def _gradient_message(program: Program, i: int, k: int, n: int) -> str:
+def _gradient_message(program: Program, i: int, n: int) -> str:
     return (
-        f"replay: {_node(program, i)}: the local derivative for operand {k}, or the gradient"
-        " through it, overflows or is not a number for some examples of the batch"
+        f"replay: {_node(program, i)}: a local derivative, or the gradient through it,"
+        f" overflows or is not a number for some of the {n} examples"
     )
 
 
