@@ -69,7 +69,10 @@ def value_and_grad(
     with np.errstate(all="raise", under="ignore"):
         for i in range(len(program.instrs) - 1, -1, -1):
             out = base + i
-            if not touched[out]:
+            if i in plan.layer_at:
+                _backward_layer(plan.layer_at[i], base, V, S, A, G, touched, plan)
+                continue
+            if not touched[out] or i in plan.in_layer:
                 continue
             g = A[row[out]] if row[out] >= 0 else G[out]
             try:
@@ -105,6 +108,32 @@ class _Plan:
         for i, instr in enumerate(p.instrs):
             if instr.op == "dot" and batched[p.first_result + i]:
                 self.fast[i] = self._dot_plan(instr.args, batched)
+        self._find_layers(p)
+
+    def _find_layers(self, p: Program) -> None:
+        """Group the dots that read the same per-example operands (the neurons of a layer).
+
+        Their weights are parameters or constants, known from the start, so the
+        group runs as one matrix product at the first member (forward) and passes
+        its gradients when the backward pass reaches that member, after every
+        member's consumers.
+        """
+        groups: dict[tuple, list[int]] = {}
+        for i, (shared, rows, rest, _, _, dup) in self.fast.items():
+            if not rest and not dup and all(s < p.first_result for s in shared):
+                groups.setdefault(tuple(rows), []).append(i)
+        self.layer_at: dict[int, tuple] = {}
+        self.in_layer: set[int] = set()
+        for rows, members in groups.items():
+            if len(members) < 2:
+                continue
+            W = np.array([self.fast[i][0] for i in members], dtype=np.intp)
+            outs = np.array([self.row[p.first_result + i] for i in members], dtype=np.intp)
+            in_rows = np.array(rows, dtype=np.intp)
+            grad_rows = any(self.needs[self.slot_of_row[r]] for r in rows)
+            unique_w = len(set(W.ravel().tolist())) == W.size
+            self.layer_at[members[0]] = (W, in_rows, outs, members, grad_rows, unique_w)
+            self.in_layer.update(members[1:])
 
     def _dot_plan(self, args, batched) -> tuple:
         shared, rows, rest = [], [], []  # rest: positions of the other pairs' operands
@@ -148,6 +177,22 @@ def _forward(program: Program, plan: _Plan, param_values, X):
     row = plan.row
     with np.errstate(all="raise", under="ignore"):
         for i, (op, args, c) in enumerate(program.instrs):
+            if i in plan.in_layer:
+                continue  # computed with its layer
+            if i in plan.layer_at:
+                W, in_rows, outs, _, _, _ = plan.layer_at[i]
+                with np.errstate(all="ignore"):
+                    V[outs] = S[W] @ V[in_rows]
+                bad = ~np.isfinite(V[outs])
+                if bad.any():
+                    raise BatchMathError(
+                        _count_message(
+                            f"replay: {_node(program, i)}: a layer of dots overflows",
+                            bad.any(axis=0),
+                            n,
+                        )
+                    )
+                continue
             xs = [V[row[a]] if row[a] >= 0 else S[a] for a in args]
             try:
                 if i in plan.fast:
@@ -221,6 +266,23 @@ def _needs_grad(program: Program) -> list[bool]:
     for instr in program.instrs:
         needs.append(any(needs[a] for a in instr.args))
     return needs
+
+
+def _backward_layer(layer, base, V, S, A, G, touched, plan) -> None:
+    """The chain rule for a layer of dots: two matrix products."""
+    W, in_rows, outs, members, grad_rows, unique_w = layer
+    if not any(touched[base + i] for i in members):
+        return
+    g = A[outs]  # (neurons, examples); rows of untouched members are zero
+    dW = g @ V[in_rows].T  # d/dw = x, summed over the batch
+    if unique_w:
+        G[W] += dW
+    else:
+        np.add.at(G, W.ravel(), dW.ravel())
+    if grad_rows:  # d/dx = w, per example
+        A[in_rows] += S[W].T @ g
+        for r in in_rows:
+            touched[plan.slot_of_row[r]] = True
 
 
 def _add_rows(target, index, values) -> None:
