@@ -94,7 +94,8 @@ def compare(name: str, work, repeats: int) -> tuple[float, float]:
     row = {p: (statistics.median(t), statistics.median(g)) for p, (t, g) in results.items()}
     (t_def, g_def), (t_pau, g_pau) = row["default"], row["paused"]
     print(
-        f"{name:14s} default {t_def * 1e3:9.1f} ms (GC {g_def * 1e3:8.1f} ms = {g_def / t_def:4.0%})"
+        f"{name:14s} default {t_def * 1e3:9.1f} ms"
+        f" (GC {g_def * 1e3:8.1f} ms = {g_def / t_def:4.0%})"
         f" | paused {t_pau * 1e3:9.1f} ms (GC {g_pau * 1e3:6.1f} ms)"
         f" | speed-up x{t_def / t_pau:.2f}"
     )
