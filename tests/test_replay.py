@@ -204,9 +204,9 @@ def test_a_layer_of_dots_with_tied_weights_and_hidden_inputs():
 
     X = _moons_like(7)[:, :2]
     prog = record(fn, [w1, w2, u], X[0], check=X[1])
-    from chainrule.autograd.replay import _plan
+    from chainrule.autograd.replay_plan import plan_of
 
-    assert len(_plan(prog).layer_at) == 1  # the three dots form one layer
+    assert [s[0] for s in plan_of(prog).steps].count("layer") == 1  # the three dots: one layer
     outs, grads = value_and_grad(prog, [w1, w2, u], X)
     want_outs, want_grads, scale = scalar_reference(fn, [w1, w2, u], X, [1.0])
     assert_close(outs[0], want_outs[0], np.abs(want_outs[0]), what="output")
