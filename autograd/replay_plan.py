@@ -281,6 +281,16 @@ def _backward_one(plan, i, V, S, A, G, touched) -> None:
     op, args, c = p.instrs[i]
     out = p.first_result + i
     g = A[row[out]] if row[out] >= 0 else G[out]
+    if op == "sum":  # d/dterm = 1: every term gets g (summed over the batch if shared)
+        shared = [a for a in args if needs[a] and row[a] < 0]
+        rows = [row[a] for a in args if needs[a] and row[a] >= 0]
+        if shared:
+            np.add.at(G, _ix(shared), np.sum(g))
+        if rows:
+            np.add.at(A, _ix(rows), g)
+        for a in args:
+            touched[a] = touched[a] or needs[a]
+        return
     if i in plan.fast:
         shared, rows, rest, shared_g, rows_g, dup = plan.fast[i]
         if len(shared_g):  # d/dw_j = x_j, summed over the batch: one matrix-vector product
