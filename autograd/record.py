@@ -329,6 +329,8 @@ def _describe(v: Value) -> str:
 
 def _difference(a: Program, b: Program) -> str:
     """Why two recordings of the same function differ, or "" if they are the same program."""
+    if a.n_inputs != b.n_inputs:
+        return f"the check example has {b.n_inputs} numbers, the first had {a.n_inputs}"
     if len(a.instrs) != len(b.instrs):
         return (
             f"the graph for the check example has {len(b.instrs)} operation nodes,"
