@@ -157,7 +157,10 @@ def record(
     ``if`` on ``.data``, or a number computed from ``.data`` (a maximum
     subtracted for stability, ``float(v)``), gives a program that is only right
     for examples like this one; `check` catches it when the second example
-    differs. Raises ReplayError for anything that cannot be replayed.
+    differs. The same goes for a number read from a parameter's ``.data``: it
+    is frozen into the program as a constant and does not follow later
+    updates of the parameter (no check can see this one). Raises ReplayError
+    for anything that cannot be replayed.
     """
     program = _record_once(fn, params, example, names)
     if check is not None:
