@@ -20,19 +20,26 @@ from .engine import (
     topological_order,
     zero_grad,
 )
+from .gcpause import gc_paused
 from .gradcheck import GradcheckResult, GradcheckRow, gradcheck
+from .record import Program, ReplayError, record, record_graph
 
 __all__ = [
     "Value",
     "GradAccumulationWarning",
     "detect_anomaly",
     "dot",
+    "gc_paused",
     "gradcheck",
     "GradcheckResult",
     "GradcheckRow",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
+    "Program",
+    "record",
+    "record_graph",
+    "ReplayError",
     "sum_values",
     "topological_order",
     "zero_grad",
