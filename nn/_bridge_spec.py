@@ -124,15 +124,30 @@ def describe(model: object, path: str = "", attr: str = "data") -> Spec:
 
 
 def check_unshared(model: Module) -> None:
-    """PyTorch's copy would untie a Value used in two places, so refuse such a model."""
+    """PyTorch's copy would untie a Value used in two places, so refuse such a model.
+
+    Walks the layers themselves (``named_parameters`` lists a shared Value only once).
+    """
     seen: dict[int, str] = {}
-    for name, p in model.named_parameters():
-        if id(p) in seen:
-            raise ValueError(
-                f"parameter {name!r} is the same Value as {seen[id(p)]!r}; "
-                "the PyTorch bridge cannot share weights between layers"
-            )
-        seen[id(p)] = name
+    stack: list[tuple[str, object]] = [("", model)]
+    while stack:
+        path, item = stack.pop()
+        prefix = f"{path}." if path else ""
+        if isinstance(item, Perceptron):
+            named = [(f"{prefix}weights.{j}", w) for j, w in enumerate(item.weights)]
+            for name, p in [*named, (f"{prefix}bias", item.bias)]:
+                if id(p) in seen:
+                    raise ValueError(
+                        f"parameter {name!r} is the same Value as {seen[id(p)]!r}; "
+                        "the PyTorch bridge cannot share weights between layers"
+                    )
+                seen[id(p)] = name
+        elif isinstance(item, Dense):
+            children = [(f"{prefix}neurons.{i}", n) for i, n in enumerate(item.neurons)]
+            stack.extend(reversed(children))
+        elif isinstance(item, Sequential):
+            children = [(f"{prefix}layers.{i}", m) for i, m in enumerate(item.layers)]
+            stack.extend(reversed(children))
 
 
 def as_seq(spec: Spec) -> Seq:
