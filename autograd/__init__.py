@@ -19,6 +19,7 @@ from .engine import (
     zero_grad,
 )
 from .gradcheck import GradcheckResult, GradcheckRow, gradcheck
+from .record import Program, ReplayError, record, record_graph
 
 __all__ = [
     "Value",
@@ -29,6 +30,10 @@ __all__ = [
     "GradcheckRow",
     "is_grad_enabled",
     "no_grad",
+    "Program",
+    "record",
+    "record_graph",
+    "ReplayError",
     "sum_values",
     "topological_order",
     "zero_grad",

@@ -162,7 +162,8 @@ class Value:
             local = c * a ** (c - 1.0) if c != 0.0 else 0.0
         except OverflowError:
             raise OverflowError(f"{_name(self)} ** {c} overflows a float") from None
-        return Value._result(result, f"**{c:g}", (self,), (local,))
+        # The op name keeps the exponent exactly ("**2", "**0.1"), so a recording can replay it.
+        return Value._result(result, "**" + repr(c).removesuffix(".0"), (self,), (local,))
 
     # numbers on the left: 2 + v, 2 * v, 1 - v, 3 / v, 2 ** v
     def __radd__(self, other: float) -> Value:
@@ -265,15 +266,25 @@ class Value:
         return f"Value(data={self.data:.4f}, grad={self.grad:.4f}{label})"
 
 
+class _Recording:
+    """`active` > 0 while `chainrule.autograd.record` traces a function (see `dot`)."""
+
+    active = 0
+
+
 def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Value:
     """w1*x1 + w2*x2 + ... as one node: the perceptron's dot product.
 
     d(sum)/d(w_i) = x_i and d(sum)/d(x_i) = w_i. Plain numbers (such as data
     points) are allowed on either side; they take part in the sum but get no
-    edge, since nothing upstream needs their gradient.
+    edge, since nothing upstream needs their gradient. (While `record` traces
+    a function they become constant Values, so the node shows every operand.)
     """
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
+    if _Recording.active:
+        weights = [_as_value(w, "dot") for w in weights]
+        inputs = [_as_value(x, "dot") for x in inputs]
     total = 0.0
     parents: list[Value] = []
     local_grads: list[float] = []
@@ -292,7 +303,12 @@ def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Va
 
 
 def sum_values(terms: Iterable[Value | float]) -> Value:
-    """a + b + c + ... as one node; d(sum)/d(term) = 1 for each Value term."""
+    """a + b + c + ... as one node; d(sum)/d(term) = 1 for each Value term.
+
+    (While `record` traces a function, plain-number terms become constant Values.)
+    """
+    if _Recording.active:
+        terms = [_as_value(t, "sum_values") for t in terms]
     total = 0.0
     parents: list[Value] = []
     for t in terms:
