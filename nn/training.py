@@ -10,6 +10,7 @@ import numpy as np
 
 from chainrule.autograd import Value, no_grad
 
+from . import batched as _batched
 from . import losses as L
 from .data import _check_pair, batches
 from .module import Module
@@ -61,8 +62,14 @@ def accuracy(preds: Sequence, targets: Sequence, loss: LossFn | str) -> float | 
     return float(sum(bool(correct(p, y)) for p, y in zip(preds, targets)) / len(preds))
 
 
-def predict(model: Module, X: Sequence) -> list:
-    """The model's outputs for every row of X, in eval mode and without building a graph."""
+def predict(model: Module, X: Sequence, *, engine: str = "auto") -> list:
+    """The model's outputs for every row of X, in eval mode and without building a graph.
+
+    `engine` as in `fit`: "auto" replays one recorded graph over all rows when it can.
+    """
+    out = _batched.predict_batched(model, X, engine)
+    if out is not None:
+        return out
     was_training = model.training
     model.eval()
     try:
@@ -145,6 +152,8 @@ class History:
     val_accuracy: list[float | None] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_epoch: int | None = None
+    engine: str = "scalar"  # the engine `fit` used: "scalar" or "batched"
+    engine_reason: str = ""  # why that engine
 
     @property
     def epochs(self) -> int:
@@ -164,6 +173,7 @@ def fit(
     regularization: Callable[[Module], Value] | None = None,
     progress: bool = True,
     seed: int = 0,
+    engine: str = "auto",
 ) -> History:
     """Train `model` on ``data = (X, y)`` and return the History.
 
@@ -172,6 +182,10 @@ def fit(
     adds ``regularization(model)`` if given, and takes one optimiser step.
     Validation loss and accuracy are computed in eval mode after each epoch.
     Shows a tqdm progress bar when tqdm is installed and `progress` is on.
+    `engine`: "batched" replays one recorded graph over each mini-batch (same
+    batches, steps and numbers as "scalar", much faster); "auto" (the default)
+    uses it whenever model and loss can be replayed (see `chainrule.nn.batched`).
+    `History.engine` and `History.engine_reason` say which ran and why.
     """
     loss_fn = _loss_fn(loss)
     X, y = _rows(data[0]), _targets(data[1])
@@ -186,12 +200,17 @@ def fit(
     size = batch_size or len(X)
     rng = np.random.default_rng(seed)
     history = History()
+    runner, history.engine, history.engine_reason = _batched.plan(
+        engine, model, loss_fn, regularization, data[0], y
+    )
     bar = _progress_bar(epochs, progress)
 
     for epoch in range(epochs):
         model.train()
         total, seen, preds_all, targets_all = 0.0, 0, [], []
-        for xb, yb in batches(X, y, size, shuffle=True, seed=rng):
+        if runner is not None:
+            total, seen, train_acc = runner.train_epoch(optimizer, size, rng, regularization)
+        for xb, yb in batches(X, y, size, shuffle=True, seed=rng) if runner is None else ():
             preds = [model(x) for x in xb]
             batch_loss = loss_fn(preds, yb)
             objective = batch_loss + regularization(model) if regularization else batch_loss
@@ -203,9 +222,15 @@ def fit(
             preds_all += preds
             targets_all += yb
         history.loss.append(total / seen)
-        history.accuracy.append(accuracy(preds_all, targets_all, loss_fn))
-        if val is not None:
-            val_preds = predict(model, val[0])
+        if runner is None:
+            train_acc = accuracy(preds_all, targets_all, loss_fn)
+        history.accuracy.append(train_acc)
+        if val is not None and runner is not None:
+            val_loss, val_acc = runner.evaluate(validation[0], val[1])
+            history.val_loss.append(val_loss)
+            history.val_accuracy.append(val_acc)
+        elif val is not None:
+            val_preds = predict(model, val[0], engine="scalar")
             with no_grad():
                 history.val_loss.append(loss_fn(val_preds, val[1]).data)
             history.val_accuracy.append(accuracy(val_preds, val[1], loss_fn))
