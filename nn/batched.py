@@ -221,7 +221,7 @@ def _check_index(rows: np.ndarray, T: np.ndarray) -> int:
 class BatchedRunner:
     """Records `model` + `loss_fn` once and trains / evaluates it over whole batches."""
 
-    def __init__(self, model: Module, loss_fn: Callable, X, y) -> None:
+    def __init__(self, model: Module, loss_fn: Callable, X, y, regularization=None) -> None:
         self.model, self.loss_fn = model, loss_fn
         self.X = _as_matrix(X)
         self.d = self.X.shape[1]
@@ -238,6 +238,7 @@ class BatchedRunner:
             )
             for kind in ("train", "eval")
         }
+        self.penalty = _record_penalty(model, regularization, self.params)
 
     def train_epoch(
         self, optimizer, size: int, rng, regularization: Callable | None
@@ -259,7 +260,14 @@ class BatchedRunner:
             seeds = [np.full(m, 1.0 / m)] + [0.0] * self.shape.k
             outs, grads = program.value_and_grad([p.data for p in self.params], batch, seeds)
             optimizer.zero_grad()
-            if regularization is not None:
+            if self.penalty is not None:  # the recorded regulariser: one replay, no graph
+                grads = (
+                    grads
+                    + self.penalty.value_and_grad([p.data for p in self.params], _NO_INPUTS, [1.0])[
+                        1
+                    ]
+                )
+            elif regularization is not None:  # the scalar engine on its small graph
                 penalty = regularization(self.model)
                 if isinstance(penalty, Value):
                     penalty.backward()
@@ -292,6 +300,41 @@ class BatchedRunner:
         return _mean(outs[0]), None if c is None else float(c.sum() / len(c))
 
 
+_NO_INPUTS = None if np is None else np.empty((1, 0))
+
+
+def _record_penalty(model: Module, regularization, params: list[Value]):
+    """The regulariser (a function of the parameters) recorded once, or None to run it scalar.
+
+    It is recorded twice, the second time with every parameter moved (signs
+    flipped, sizes changed); if the two graphs differ (a branch on a weight's
+    value), or it cannot be recorded, it runs on the scalar engine every step.
+    """
+    if regularization is None:
+        return None
+
+    def fn(_: list) -> Value:
+        return regularization(model)
+
+    saved = [p.data for p in params]
+    try:
+        program = record(fn, params, [])
+        for p in params:
+            p.data = -1.37 * p.data - 0.11
+        moved = record(fn, params, [])
+    except (ReplayError, TypeError, ValueError, ArithmeticError):
+        return None
+    finally:
+        for p, v in zip(params, saved):
+            p.data = v
+    same = (program.instrs, program.constants, program.outputs) == (
+        moved.instrs,
+        moved.constants,
+        moved.outputs,
+    )
+    return compile_program(program) if same else None
+
+
 def _as_matrix(X) -> np.ndarray:
     A = np.asarray(X, dtype=float)
     if A.ndim == 1:
@@ -315,7 +358,7 @@ def plan(
             raise ValueError(f"engine='batched' is not possible here: {reason}")
         return None, "scalar", reason
     try:
-        runner = BatchedRunner(model, loss_fn, X, y)
+        runner = BatchedRunner(model, loss_fn, X, y, regularization)
     except ReplayError as e:
         if engine == "batched":
             raise ValueError(f"engine='batched' is not possible here: {e}") from None
