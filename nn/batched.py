@@ -132,10 +132,10 @@ def _trace(module, x: list, masks: Callable[[], Value] | None, dropouts: list):
 class _Shape:
     """What one traced example looks like: output count and form, Dropout widths."""
 
-    def __init__(self, model: Module, d: int) -> None:
+    def __init__(self, model: Module, x: Sequence[float]) -> None:
         dropouts: list = []
         with no_grad():
-            out = _trace(model, [0.0] * d, lambda: 1.0, dropouts)
+            out = _trace(model, [Value(v) for v in x], lambda: 1.0, dropouts)
         self.single = isinstance(out, Value)
         outs = [out] if self.single else list(out)
         if not outs or not all(isinstance(o, Value) for o in outs):
@@ -149,8 +149,12 @@ def _params(model: Module) -> list[Value]:
     return list(dict.fromkeys(model.parameters()))  # a shared layer's weights once
 
 
-def _record(model, loss_fn, kind: str, d: int, n_t: int, shape: _Shape, example, check):
-    """A program with inputs x (d) [+ targets (n_t)] [+ masks]; outputs [loss] + model outputs."""
+def _record(model, loss_fn, kind: str, d: int, n_t: int, shape: _Shape, example, checks):
+    """A program with inputs x (d) [+ targets (n_t)] [+ masks]; outputs [loss] + model outputs.
+
+    Recorded on `example` and compared with a recording of each of `checks`
+    (ReplayError if any differs: the graph depends on the data).
+    """
     n_masks = shape.n_masks if kind == "train" else 0
 
     def fn(inputs: list[Value]) -> list[Value]:
@@ -170,10 +174,28 @@ def _record(model, loss_fn, kind: str, d: int, n_t: int, shape: _Shape, example,
     model.train(kind == "train")
     try:
         ex = list(example) + [2.0] * n_masks
-        ch = None if check is None else list(check) + [0.0] * n_masks
-        return record(fn, _params(model), ex, ch)
+        program = record(fn, _params(model), ex)
+        for check in checks:
+            record(fn, _params(model), ex, list(check) + [0.0] * n_masks)
+        return program
     finally:
         model.train(was)
+
+
+def _checks(rows: np.ndarray, d: int, T: np.ndarray | None = None) -> list:
+    """Second examples for the check recordings: a row with another target, the row farthest
+    from the first, and the first row's inputs negated and stretched (same target)."""
+    if len(rows) < 2:
+        found = []
+    else:
+        far = int(np.argmax(np.sum((rows[:, :d] - rows[0, :d]) ** 2, axis=1)))
+        found = [far]
+        if T is not None:
+            other = np.flatnonzero(np.any(T != T[0], axis=1))
+            found += [int(other[0])] if len(other) else []
+    flipped = rows[0].copy()
+    flipped[:d] = -1.7 * flipped[:d] - 0.3
+    return [rows[j] for j in dict.fromkeys(found)] + [flipped]
 
 
 # ---------------------------------------------------------------- targets
@@ -209,14 +231,6 @@ def _mean(losses: np.ndarray) -> float:
     return total * (1.0 / len(losses))
 
 
-def _check_index(rows: np.ndarray, T: np.ndarray) -> int:
-    """A second example for the check recording: the first row that differs most."""
-    if len(rows) < 2:
-        return -1
-    differs = np.flatnonzero(np.any(T != T[0], axis=1))
-    return int(differs[0]) if len(differs) else 1
-
-
 # ---------------------------------------------------------------- training
 class BatchedRunner:
     """Records `model` + `loss_fn` once and trains / evaluates it over whole batches."""
@@ -225,16 +239,15 @@ class BatchedRunner:
         self.model, self.loss_fn = model, loss_fn
         self.X = _as_matrix(X)
         self.d = self.X.shape[1]
-        self.shape = _Shape(model, self.d)
+        self.shape = _Shape(model, self.X[0].tolist())
         self.T = _target_matrix(loss_fn, y, self.shape.k)
         self.params = _params(model)
         rows = np.hstack([self.X, self.T])
-        j = _check_index(rows, self.T)
-        check = None if j < 0 else rows[j]
+        checks = _checks(rows, self.d, self.T)
         self.rows = rows
         self._programs = {
             kind: compile_program(
-                _record(model, loss_fn, kind, self.d, self.T.shape[1], self.shape, rows[0], check)
+                _record(model, loss_fn, kind, self.d, self.T.shape[1], self.shape, rows[0], checks)
             )
             for kind in ("train", "eval")
         }
@@ -359,7 +372,7 @@ def plan(
         return None, "scalar", reason
     try:
         runner = BatchedRunner(model, loss_fn, X, y, regularization)
-    except ReplayError as e:
+    except (ReplayError, ArithmeticError) as e:
         if engine == "batched":
             raise ValueError(f"engine='batched' is not possible here: {e}") from None
         return None, "scalar", f"the graph could not be recorded: {e}"
@@ -404,9 +417,9 @@ def predict_batched(model: Module, X, engine: str = "auto") -> list | None:
         was = model.training
         model.eval()
         try:
-            shape = _Shape(model, d)
-            check = Xm[1] if len(Xm) > 1 else None
-            program = compile_program(_record(model, None, "predict", d, 0, shape, Xm[0], check))
+            shape = _Shape(model, Xm[0].tolist())
+            checks = _checks(Xm, d)
+            program = compile_program(_record(model, None, "predict", d, 0, shape, Xm[0], checks))
         finally:
             model.train(was)
         cached = (key, program, shape)
