@@ -173,10 +173,19 @@ def _record(model, loss_fn, kind: str, d: int, n_t: int, shape: _Shape, example,
     was = model.training
     model.train(kind == "train")
     try:
+        params = _params(model)
         ex = list(example) + [2.0] * n_masks
-        program = record(fn, _params(model), ex)
-        for check in checks:
-            record(fn, _params(model), ex, list(check) + [0.0] * n_masks)
+        checks = [list(c) + [0.0] * n_masks for c in checks]
+        program = record(fn, params, ex, checks[0] if checks else None)
+        for check in checks[1:]:
+            other = record(fn, params, check)
+            if (other.instrs, other.constants, other.outputs) != (
+                program.instrs,
+                program.constants,
+                program.outputs,
+            ):
+                record(fn, params, ex, check)  # raises ReplayError saying how they differ
+                raise ReplayError("the graph depends on the data")  # pragma: no cover
         return program
     finally:
         model.train(was)
@@ -245,12 +254,17 @@ class BatchedRunner:
         rows = np.hstack([self.X, self.T])
         checks = _checks(rows, self.d, self.T)
         self.rows = rows
-        self._programs = {
-            kind: compile_program(
-                _record(model, loss_fn, kind, self.d, self.T.shape[1], self.shape, rows[0], checks)
+
+        def program(kind: str):
+            n_t = self.T.shape[1]
+            return compile_program(
+                _record(model, loss_fn, kind, self.d, n_t, self.shape, rows[0], checks)
             )
-            for kind in ("train", "eval")
-        }
+
+        train = program("train")
+        # built-in layers other than Dropout do not look at the mode: one recording serves both
+        same = not self.shape.n_masks and all(type(m) in _BUILTIN for m in _modules(model))
+        self._programs = {"train": train, "eval": train if same else program("eval")}
         self.penalty = _record_penalty(model, regularization, self.params)
 
     def train_epoch(

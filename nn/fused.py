@@ -69,6 +69,8 @@ class _Group:
             self.x_rows = np.array([a[0] for a in self.args[1::2]], dtype=np.intp)  # (k,)
             self.x_unique = len(set(self.x_rows.tolist())) == len(self.x_rows)
             self.w_unique = len(set(self.w_idx.ravel().tolist())) == self.w_idx.size
+        self.out = _index(self.out)
+        self.args = [_index(a) if u else a for a, u in zip(self.args, self.unique)]
 
 
 class Compiled:
@@ -84,20 +86,23 @@ class Compiled:
             batched.append(any(batched[a] for a in instr.args))
             needs.append(any(needs[a] for a in instr.args))
             depth.append(1 + max(depth[a] for a in instr.args))
-        self.row = [0] * n_slots  # index of each slot in its store
-        counts = [0, 0]  # shared, batched
-        for s in range(n_slots):
-            self.row[s] = counts[batched[s]]
-            counts[batched[s]] += 1
-        self.n_shared, self.n_batched = counts
-        self.batched, self.needs = batched, needs
         groups: dict = defaultdict(list)
         for i, instr in enumerate(p.instrs):
             s = p.first_result + i
             kinds = tuple(batched[a] for a in instr.args)
             groups[(depth[s], instr.op, instr.exponent, kinds)].append(s)
+        ordered = sorted(groups.items(), key=lambda kv: kv[0][0])
+        # rows in each store: leaves first, then each group's results side by side, so that
+        # a group reads and writes contiguous rows (views, not copies)
+        self.row = [0] * n_slots
+        counts = [0, 0]  # shared, batched
+        for s in list(range(p.first_result)) + [s for _, slots in ordered for s in slots]:
+            self.row[s] = counts[batched[s]]
+            counts[batched[s]] += 1
+        self.n_shared, self.n_batched = counts
+        self.batched, self.needs = batched, needs
         self.groups = []
-        for (_, op, c, kinds), slots in sorted(groups.items(), key=lambda kv: kv[0][0]):
+        for (_, op, c, kinds), slots in ordered:
             instrs = [p.instrs[s - p.first_result] for s in slots]
             args = [[self.row[ins.args[j]] for ins in instrs] for j in range(len(kinds))]
             pos_needs = [any(needs[ins.args[j]] for ins in instrs) for j in range(len(kinds))]
@@ -228,6 +233,16 @@ class Compiled:
                 _scatter(gB, a, contrib, g.unique[j])
             else:
                 _scatter(gS, a, contrib.sum(axis=1) if g.batched else contrib, g.unique[j])
+
+
+def _index(idx: np.ndarray):
+    """A slice when the rows are evenly spaced and ascending (a view), else the array."""
+    if len(idx) == 1:
+        return slice(int(idx[0]), int(idx[0]) + 1)
+    step = int(idx[1] - idx[0])
+    if step > 0 and np.all(np.diff(idx) == step):
+        return slice(int(idx[0]), int(idx[-1]) + 1, step)
+    return idx
 
 
 def _scatter(store: np.ndarray, idx: np.ndarray, values, unique: bool) -> None:

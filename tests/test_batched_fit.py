@@ -126,11 +126,9 @@ def test_every_optimiser_with_l2_validation_and_early_stopping(opt):
 
 
 def test_softmax_with_dropout_and_one_hot_targets():
-    make = lambda: Sequential(
-        Dense(2, 8, "tanh", seed=2),
-        Dropout(0.3, seed=5),  # noqa: E731
-        Dense(8, 3, seed=3),
-    )
+    def make():
+        return Sequential(Dense(2, 8, "tanh", seed=2), Dropout(0.3, seed=5), Dense(8, 3, seed=3))
+
     for y in (YS, np.eye(3)[YS].tolist()):
         runs = _train_both(
             make,

@@ -9,39 +9,51 @@ from chainrule.autograd.replay import BatchMathError, value_and_grad
 from chainrule.nn.fused import compile_program
 
 
-def _random_fn(seed, n_params=3, n_inputs=3, depth=6, width=5):
+def _op(op, a, b, c, d):
+    """One of 15 operations (every op of the engine) on the nodes a, b, c, d."""
+    if op == 0:
+        return a + b
+    if op == 1:
+        return a - b
+    if op == 2:
+        return (a * b).tanh()  # keep numbers moderate
+    if op == 3:
+        return a / (b * b + 1.0)
+    if op == 4:
+        return -a
+    if op == 5:
+        return (a**2).tanh()
+    if op == 6:
+        return (a * a + 0.5) ** 0.5
+    if op == 7:
+        return (a * a + 1.0) ** b.tanh()
+    if op == 8:
+        return (a * 0.1).exp().tanh()
+    if op == 9:
+        return (a * a + 1.0).log()
+    if op == 10:
+        return a.tanh()
+    if op == 11:
+        return (a * 40.0).sigmoid()
+    if op == 12:
+        return (a - b).relu()
+    if op == 13:
+        return dot([a, b, a], [c, d, c])
+    return sum_values([a, b, a, c, d])
+
+
+def _random_fn(seed, depth=6, width=5):
     """A function of (params, inputs) mixing every op, reusing nodes and repeating operands."""
     rng = np.random.default_rng(seed)
     plan = [
-        [(rng.integers(0, 15), rng.integers(0, 10**6, size=6)) for _ in range(width)]
+        [(int(rng.integers(0, 15)), rng.integers(0, 10**6, size=4)) for _ in range(width)]
         for _ in range(depth)
     ]
 
     def build(params, inputs):
         pool = list(params) + list(inputs)
         for level in plan:
-            new = []
-            for op, picks in level:
-                a, b, c, d = (pool[int(k) % len(pool)] for k in picks[:4])
-                out = [
-                    lambda: a + b,
-                    lambda: a - b,
-                    lambda: a * b,
-                    lambda: a / (b * b + 1.0),
-                    lambda: -a,
-                    lambda: a**2,
-                    lambda: (a * a + 0.5) ** 0.5,
-                    lambda: (a * a + 1.0) ** b.tanh(),
-                    lambda: (a * 0.1).exp(),
-                    lambda: (a * a + 1.0).log(),
-                    lambda: a.tanh(),
-                    lambda: (a * 40.0).sigmoid(),
-                    lambda: (a - b).relu(),
-                    lambda: dot([a, b, a], [c, d, c]),
-                    lambda: sum_values([a, b, a, c, d]),
-                ][op]()
-                new.append(out.tanh() if op in (2, 5, 8) else out)  # keep numbers moderate
-            pool += new
+            pool += [_op(op, *(pool[int(k) % len(pool)] for k in picks)) for op, picks in level]
         return [pool[-1], pool[-2] * pool[-3]]
 
     return build
