@@ -24,7 +24,7 @@ from chainrule.nn import (
     mse_loss,
     predict,
 )
-from chainrule.nn.batched import _record_penalty
+from chainrule.nn.recording import _record_penalty
 
 RTOL = 1e-9
 
@@ -308,3 +308,29 @@ def test_history_loss_is_the_mean_loss_like_the_scalar_path():
     )
     preds = predict(model, X2, engine="scalar")
     assert math.isclose(h.loss[0], mse_loss(preds, TARGETS["mse"].tolist()).data, rel_tol=1e-6)
+
+
+def test_predict_inside_no_grad():
+    from chainrule.autograd import no_grad
+
+    model = MLP(2, [3, 1], seed=11)  # a fresh model: nothing recorded for it yet
+    with no_grad():
+        auto = predict(model, X2)  # cannot record here: the scalar engine answers
+        with pytest.raises(ValueError, match="cannot record inside no_grad"):
+            predict(model, X2, engine="batched")
+    _close([v.data for v in auto], [v.data for v in predict(model, X2, engine="batched")])
+
+
+def test_ragged_inputs_are_refused_clearly():
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError, match="rows of one length"):
+        fit(model, ([[0.0, 1.0], [1.0]], [0.0, 1.0]), "mse", SGD(model.parameters()), 1,
+            engine="batched", progress=False)
+
+
+def test_divergence_is_an_error_that_says_so():
+    X = np.array([[1.0, 2.0], [3.0, -1.0]]) * 1e50
+    model = MLP(2, [4, 1], seed=0)
+    with pytest.raises(ArithmeticError, match="diverged"):
+        fit(model, (X, [1e200, -1e200]), "mse", SGD(model.parameters(), lr=10.0), 5,
+            engine="batched", progress=False)
