@@ -18,6 +18,7 @@ from .engine import (
     topological_order,
     zero_grad,
 )
+from .gcpause import gc_paused
 from .gradcheck import GradcheckResult, GradcheckRow, gradcheck
 from .record import Program, ReplayError, record, record_graph
 
@@ -25,6 +26,7 @@ __all__ = [
     "Value",
     "detect_anomaly",
     "dot",
+    "gc_paused",
     "gradcheck",
     "GradcheckResult",
     "GradcheckRow",

@@ -81,7 +81,8 @@ def to_python(program: Program) -> str:
     outs = ", ".join(
         names[s] if s >= p.first_result or s < p.first_constant else ref[s] for s in p.outputs
     )
-    body.append(f"return [{outs}], [{', '.join(f'g_{n}' for n in names[: p.n_params])}]")
+    grads_out = _listing([f"g_{n}" for n in names[: p.n_params]], "[", "]")
+    body.append(f"return [{outs}], {grads_out}")
     lines += ["    " + line for text in body if text for line in text.split("\n")]
     return "\n".join(lines) + "\n"
 
@@ -195,7 +196,26 @@ def _power(c: float) -> str:
 def _unpack(names: list[str], source: str) -> str:
     if not names:
         return ""
-    return f"{names[0]}, = {source}" if len(names) == 1 else f"{', '.join(names)} = {source}"
+    if len(names) == 1:
+        return f"({names[0]},) = {source}"
+    if len(", ".join(names)) <= 80:
+        return f"{', '.join(names)} = {source}"
+    return f"{_listing(names, '(', ')')} = {source}"
+
+
+def _listing(items: list[str], left: str, right: str) -> str:
+    """Items in brackets, on several lines if they do not fit on one."""
+    text = left + ", ".join(items) + right
+    if len(text) <= 80:
+        return text
+    rows, row = [], []
+    for item in items:
+        if row and len(", ".join(row + [item])) > 80:
+            rows.append(", ".join(row) + ",")
+            row = []
+        row.append(item)
+    rows.append(", ".join(row) + ",")
+    return left + "\n    " + "\n    ".join(rows) + "\n" + right
 
 
 def _zeros(gs: list[str]) -> list[str]:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .engine import Value, _as_float, _Recording, is_grad_enabled, topological_order
+from .engine import Value, _as_float, _Recording, is_grad_enabled
 
 __all__ = ["Instr", "Program", "ReplayError", "record", "record_graph", "OPS"]
 
@@ -243,15 +243,27 @@ def record_graph(
     )
 
 
+_PLACE = object()  # stack marker: the node below it has all its parents placed
+
+
 def _order(outs: list[Value]) -> list[Value]:
-    """Every node the outputs depend on, each after its parents (iterative, no recursion)."""
+    """Every node the outputs depend on, each after its parents, first operands first.
+
+    Depth-first with an explicit stack (no recursion limit), like
+    `topological_order`, but visiting operands left to right so that a program
+    reads in the order the function built it (neuron 0 before neuron 1).
+    """
     seen: set[Value] = set()
     order: list[Value] = []
-    for o in outs:
-        for v in topological_order(o):
-            if v not in seen:
-                seen.add(v)
-                order.append(v)
+    stack: list = list(reversed(outs))
+    while stack:
+        node = stack.pop()
+        if node is _PLACE:
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            stack += (node, _PLACE)
+            stack += [p for p in reversed(node.parents) if p not in seen]
     return order
 
 

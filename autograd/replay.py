@@ -18,15 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .batched_ops import DOMAIN, RULES, np
+from .batched_ops import np
 from .engine import Value
-from .record import Program, ReplayError
+from .record import Program
+from .replay_plan import BatchMathError, Plan, plan_of, run_backward, run_forward
 
 __all__ = ["forward", "value_and_grad", "BatchMathError"]
-
-
-class BatchMathError(ReplayError, ArithmeticError):
-    """An operation got, for some examples of the batch, numbers outside its domain."""
 
 
 def forward(program: Program, param_values: Sequence[float], X) -> list:
@@ -35,8 +32,9 @@ def forward(program: Program, param_values: Sequence[float], X) -> list:
     `param_values` are the parameters' numbers (floats or Values, in the order
     given to `record`); `X` is an array of shape (n, n_inputs).
     """
-    vals, n = _forward(program, param_values, X)
-    return [_full(vals[s], n) for s in program.outputs]
+    plan = plan_of(program)
+    V, S, n = _forward(program, plan, param_values, X)
+    return [_output(plan, V, S, s, n) for s in program.outputs]
 
 
 def value_and_grad(
@@ -50,82 +48,42 @@ def value_and_grad(
     ``backward`` leaves in the parameters' ``grad`` after one backward per example
     (or one backward of the summed objective).
     """
-    vals, n = _forward(program, param_values, X)
+    plan = plan_of(program)
+    V, S, n = _forward(program, plan, param_values, X)
     seeds = _check_seeds(program, seeds, n)
-    batched = _batched(program)
-    needs = _needs_grad(program)
-    adj: list = [None] * program.n_slots
+    A = np.zeros_like(V)  # adjoints of the per-example slots, one row each
+    G = np.zeros(program.n_slots)  # adjoints of the shared slots
+    touched = [False] * program.n_slots
     for slot, seed in zip(program.outputs, seeds):
-        if needs[slot]:  # a number seed means the same seed for every example
-            if np.ndim(seed) == 0:
-                seed = np.full(n, seed) if batched[slot] else seed * n
-            _accumulate(adj, batched, slot, seed)
-    base = program.first_result
-    with np.errstate(all="raise", under="ignore"):
-        for i in range(len(program.instrs) - 1, -1, -1):
-            g = adj[base + i]
-            if g is None:
-                continue
-            op, args, c = program.instrs[i]
-            xs = [vals[a] for a in args]
-            local = RULES[op][1]
-            for k, a in enumerate(args):
-                if needs[a]:
-                    try:
-                        d = local(k, xs, vals[base + i], c)
-                        _accumulate(adj, batched, a, g if type(d) is float and d == 1.0 else d * g)
-                    except FloatingPointError:
-                        raise BatchMathError(_gradient_message(program, i, k, n)) from None
-    grads = np.array([0.0 if g is None else float(np.sum(g)) for g in adj[: program.n_params]])
-    outs = [_full(vals[s], n) for s in program.outputs]
-    return outs, grads
+        if plan.needs[slot]:  # a number seed means the same seed for every example
+            touched[slot] = True
+            if plan.row[slot] >= 0:
+                A[plan.row[slot]] += seed
+            else:
+                G[slot] += seed * n if np.ndim(seed) == 0 else np.sum(seed)
+    run_backward(plan, V, S, A, G, touched, n)
+    grads = G[: program.n_params].copy()
+    if not np.all(np.isfinite(grads)):
+        bad = int(np.flatnonzero(~np.isfinite(grads))[0])
+        raise BatchMathError(f"replay: the gradient of parameter {bad} overflows ({grads[bad]})")
+    return [_output(plan, V, S, s, n) for s in program.outputs], grads
 
 
-# ---------------------------------------------------------------- the interpreter
-def _forward(program: Program, param_values, X) -> tuple[list, int]:
+def _forward(program: Program, plan: Plan, param_values, X):
     X = _check_batch(program, X)
     n = X.shape[0]
     params = _check_params(program, param_values)
-    vals: list = [np.float64(p) for p in params]
-    vals += [X[:, j] for j in range(program.n_inputs)]
-    vals += [np.float64(c) for c in program.constants]
-    with np.errstate(all="raise", under="ignore"):
-        for i, (op, args, c) in enumerate(program.instrs):
-            xs = [vals[a] for a in args]
-            try:
-                if op in DOMAIN and any(np.any(bad) for bad, _ in DOMAIN[op](xs, c)):
-                    raise FloatingPointError  # what the engine refuses, numpy may not
-                vals.append(RULES[op][0](xs, c))
-            except FloatingPointError:
-                raise BatchMathError(_value_message(program, i, xs, n)) from None
-    return vals, n
+    S = np.zeros(program.n_slots)
+    S[: program.n_params] = params
+    S[program.first_constant : program.first_result] = program.constants
+    V = np.empty((plan.n_rows, n))
+    V[: program.n_inputs] = X.T
+    run_forward(plan, V, S, n)
+    return V, S, n
 
 
-def _accumulate(adj: list, batched: list, slot: int, g) -> None:
-    if not batched[slot] and np.ndim(g):
-        g = np.sum(g)  # a number shared by the batch: its gradient is summed over the examples
-    adj[slot] = g if adj[slot] is None else adj[slot] + g
-
-
-def _full(v, n: int):
-    return np.full(n, v) if np.ndim(v) == 0 else v
-
-
-def _batched(program: Program) -> list[bool]:
-    """Per slot: does it hold one number per example (True) or one for the whole batch?"""
-    batched = [False] * program.first_input + [True] * program.n_inputs
-    batched += [False] * len(program.constants)
-    for instr in program.instrs:
-        batched.append(any(batched[a] for a in instr.args))
-    return batched
-
-
-def _needs_grad(program: Program) -> list[bool]:
-    """Per slot: does a parameter's gradient flow through it?"""
-    needs = [True] * program.n_params + [False] * (program.first_result - program.n_params)
-    for instr in program.instrs:
-        needs.append(any(needs[a] for a in instr.args))
-    return needs
+def _output(plan: Plan, V, S, slot: int, n: int):
+    return V[plan.row[slot]].copy() if plan.row[slot] >= 0 else np.full(n, S[slot])
 
 
 # ---------------------------------------------------------------- checking the arguments
@@ -147,14 +105,17 @@ def _check_batch(program: Program, X) -> np.ndarray:
     return X
 
 
-def _check_params(program: Program, param_values) -> list[float]:
-    values = [p.data if isinstance(p, Value) else float(p) for p in param_values]
+def _check_params(program: Program, param_values) -> np.ndarray:
+    if isinstance(param_values, np.ndarray):
+        values = param_values.astype(float, copy=False).reshape(-1)
+    else:
+        values = np.array([p.data if isinstance(p, Value) else p for p in param_values], float)
     if len(values) != program.n_params:
         raise ValueError(
             f"replay: {len(values)} parameter values for a program with {program.n_params}"
         )
-    bad = [i for i, v in enumerate(values) if not np.isfinite(v)]
-    if bad:
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
         raise ValueError(f"replay: parameter {bad[0]} is {values[bad[0]]!r}, not a finite number")
     return values
 
@@ -176,39 +137,3 @@ def _check_seeds(program: Program, seeds, n: int) -> list:
             raise ValueError(f"replay: seed {k} holds NaN or inf")
         out.append(s)
     return out
-
-
-# ---------------------------------------------------------------- error messages
-def _node(program: Program, i: int) -> str:
-    name = program.names[program.first_result + i]
-    op, _, c = program.instrs[i]
-    shown = f"**{c!r}" if op == "**const" else op
-    return f"operation {i} ({shown!r}{', node ' + repr(name) if name else ''})"
-
-
-def _value_message(program: Program, i: int, xs: list, n: int) -> str:
-    op, _, c = program.instrs[i]
-    with np.errstate(all="ignore"):
-        out = RULES[op][0](xs, c)
-        bad = ~np.isfinite(np.broadcast_to(out, (n,)))
-        why = "overflows or is not a number"
-        for mask, reason in DOMAIN.get(op, lambda x, c: [])(xs, c):
-            mask = np.broadcast_to(mask, (n,))
-            if mask.any():
-                bad, why = mask, reason
-                break
-    return _count_message(f"replay: {_node(program, i)}: {why}", bad, n)
-
-
-def _gradient_message(program: Program, i: int, k: int, n: int) -> str:
-    return (
-        f"replay: {_node(program, i)}: the local derivative for operand {k}, or the gradient"
-        " through it, overflows or is not a number for some examples of the batch"
-    )
-
-
-def _count_message(head: str, bad, n: int) -> str:
-    rows = np.flatnonzero(bad)
-    if len(rows) == 0:
-        return head
-    return f"{head}, for {len(rows)} of {n} examples (first: example {rows[0]})"
