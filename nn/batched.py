@@ -120,10 +120,19 @@ class BatchedRunner:
         self.penalty = _record_penalty(model, regularization, self.params)
 
     def train_epoch(
-        self, optimizer, size: int, rng, regularization: Callable | None
+        self,
+        optimizer,
+        size: int,
+        rng,
+        regularization: Callable | None,
+        check: Callable[[float], None] | None = None,
     ) -> tuple[float, int, float | None]:
         """One epoch over the same shuffled mini-batches as the scalar path: (sum of batch
-        loss * batch size, examples seen, training accuracy)."""
+        loss * batch size, examples seen, training accuracy).
+
+        `check`, if given, is called with each batch's mean loss before its optimiser
+        step (as `fit` checks the scalar path's losses for divergence).
+        """
         from .data import batches
 
         n = len(self.rows)
@@ -147,6 +156,9 @@ class BatchedRunner:
                     f"{e} (batched engine, during a training step: have the weights diverged?"
                     " try a lower learning rate)"
                 ) from None
+            batch_loss = _mean(outs[0])
+            if check is not None:
+                check(batch_loss)
             optimizer.zero_grad()
             if self.penalty is None and regularization is not None:  # scalar, its small graph
                 penalty = regularization(self.model)
@@ -155,7 +167,7 @@ class BatchedRunner:
             for p, g in zip(self.params, grads.tolist()):
                 p.grad += g
             optimizer.step()
-            total += _mean(outs[0]) * m
+            total += batch_loss * m
             seen += m
             c = _correct(self.loss_fn, outs[1:], self.T[idx])
             if c is not None:

@@ -206,7 +206,8 @@ def fit(
     bar = _progress_bar(epochs, progress)
 
     for epoch in range(epochs):
-        model.train()
+        if runner is None:  # the batched runner replays recordings made in the right mode
+            model.train()
         total, seen, preds_all, targets_all = 0.0, 0, [], []
         if runner is not None:
             total, seen, train_acc = runner.train_epoch(optimizer, size, rng, regularization)
