@@ -351,8 +351,6 @@ def test_divergence_is_an_error_that_says_so():
 
 
 def test_runner_reports_each_batch_loss_before_its_step():
-    import random
-
     from chainrule.nn.batched import BatchedRunner
 
     model = MLP(2, [4, 1], seed=0)
@@ -367,6 +365,6 @@ def test_runner_reports_each_batch_loss_before_its_step():
             assert [p.data for p in model.parameters()] == before
 
     opt = SGD(model.parameters(), lr=0.1)
-    total, n, _ = runner.train_epoch(opt, 16, random.Random(0), None, check)
+    total, n, _ = runner.train_epoch(opt, 16, 0, None, check)  # seed 0 for `batches`
     assert len(seen) == 3 and n == len(X2)  # batches of 16, 16 and 8
     assert math.isclose(total, 16 * seen[0] + 16 * seen[1] + 8 * seen[2], rel_tol=1e-12)
