@@ -266,9 +266,7 @@ class Value:
         return f"Value(data={self.data:.4f}, grad={self.grad:.4f}{label})"
 
 
-class _Recording:
-    """`active` > 0 while `chainrule.autograd.record` traces a function (see `dot`)."""
-
+class _Recording:  # active > 0 while chainrule.autograd.record traces a function (see dot)
     active = 0
 
 
@@ -303,11 +301,8 @@ def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Va
 
 
 def sum_values(terms: Iterable[Value | float]) -> Value:
-    """a + b + c + ... as one node; d(sum)/d(term) = 1 for each Value term.
-
-    (While `record` traces a function, plain-number terms become constant Values.)
-    """
-    if _Recording.active:
+    """a + b + c + ... as one node; d(sum)/d(term) = 1 for each Value term."""
+    if _Recording.active:  # plain numbers become constant Values, as in `dot`
         terms = [_as_value(t, "sum_values") for t in terms]
     total = 0.0
     parents: list[Value] = []

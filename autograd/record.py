@@ -157,7 +157,10 @@ def record(
     ``if`` on ``.data``, or a number computed from ``.data`` (a maximum
     subtracted for stability, ``float(v)``), gives a program that is only right
     for examples like this one; `check` catches it when the second example
-    differs. Raises ReplayError for anything that cannot be replayed.
+    differs. The same goes for a number read from a parameter's ``.data``: it
+    is frozen into the program as a constant and does not follow later
+    updates of the parameter (no check can see this one). Raises ReplayError
+    for anything that cannot be replayed.
     """
     program = _record_once(fn, params, example, names)
     if check is not None:
@@ -329,6 +332,8 @@ def _describe(v: Value) -> str:
 
 def _difference(a: Program, b: Program) -> str:
     """Why two recordings of the same function differ, or "" if they are the same program."""
+    if a.n_inputs != b.n_inputs:
+        return f"the check example has {b.n_inputs} numbers, the first had {a.n_inputs}"
     if len(a.instrs) != len(b.instrs):
         return (
             f"the graph for the check example has {len(b.instrs)} operation nodes,"

@@ -170,3 +170,8 @@ def test_record_and_codegen_work_without_numpy():
     lines = out.stdout.splitlines()
     assert lines[0] == "2 True"
     assert "the batched path needs numpy" in lines[1]
+
+
+def test_check_example_of_another_length_is_refused():
+    with pytest.raises(ReplayError, match="check example has 3 numbers, the first had 2"):
+        record(lambda v: v[0] * v[1], [], [1.0, 2.0], check=[1.0, 2.0, 3.0])

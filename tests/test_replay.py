@@ -219,3 +219,29 @@ def test_a_layer_that_overflows_is_reported():
     assert forward(prog, [1.0, 1.0], [[1.0, 2.0]])[0][0] == 9.0
     with pytest.raises(BatchMathError, match="overflows, for 1 of 2 examples"):
         forward(prog, [w1, w2], [[1e-300, 0.0], [1e200, 1.0]])
+
+
+def test_outputs_that_are_leaves_and_new_parameter_values():
+    w = Value(2.0, "w")
+    prog = record(lambda v: [v[0], w, w * v[0]], [w], [1.0])
+    X = np.array([[1.0], [3.0]])
+    outs, grads = value_and_grad(prog, [w], X, [1.0, 1.0, np.array([1.0, 0.5])])
+    assert [list(o) for o in outs] == [[1.0, 3.0], [2.0, 2.0], [2.0, 6.0]]
+    assert grads[0] == 2.0 + 1.0 * 1.0 + 0.5 * 3.0  # w counted once per example, plus w * x
+    outs, grads = value_and_grad(prog, np.array([5.0]), X)  # the same program, new weights
+    assert list(outs[2]) == [5.0, 15.0] and grads[0] == 2.0 + 4.0
+
+
+def test_saturated_sigmoid_tanh_and_relu_at_zero_in_a_batch():
+    w = Value(1.0)
+    prog = record(
+        lambda v: [(w * v[0]).sigmoid(), (w * v[0]).tanh(), (w * v[0]).relu()], [w], [0.0]
+    )
+    X = np.array([[800.0], [-800.0], [0.0], [-0.0]])
+    outs, grads = value_and_grad(prog, [w], X)
+    assert list(outs[0]) == [1.0, 0.0, 0.5, 0.5] and list(outs[2]) == [800.0, 0.0, 0.0, 0.0]
+    want_outs, want_grads, scale = scalar_reference(
+        lambda v: [(w * v[0]).sigmoid(), (w * v[0]).tanh(), (w * v[0]).relu()], [w], X, [1.0] * 3
+    )
+    assert_close(grads, want_grads, scale)
+    assert grads[0] == 0.25 * 0.0 + 1.0 * 0.0 + 800.0  # only relu at 800 has a slope times x
