@@ -17,14 +17,13 @@ def scalar_reference(fn, params, X, seeds):
     """Outputs per example and the summed parameter gradients, from one scalar graph per row.
 
     The objective of row i is sum_k seeds[k][i] * output_k(row i); one backward per
-    row, so the parameters' grads accumulate the sum over the batch, plus, per
-    parameter, sum_i |its gradient on row i| (the scale for relative comparisons).
+    row, and the rows' gradients summed, plus, per parameter, sum_i |its gradient
+    on row i| (the scale for relative comparisons).
     """
-    zero_grad(params)
     n = len(X)
-    outs, scale = [], np.zeros(len(params))
+    outs, scale, grads = [], np.zeros(len(params)), np.zeros(len(params))
     for i, row in enumerate(X):
-        before = np.array([p.grad for p in params])
+        zero_grad(params)  # one backward per row; the sum over rows is taken here
         out = fn([Value(float(x)) for x in row])
         out = [out] if isinstance(out, Value) else list(out)
         outs.append([o.data for o in out])
@@ -33,8 +32,8 @@ def scalar_reference(fn, params, X, seeds):
             s = seeds[k] if np.ndim(seeds[k]) == 0 else seeds[k][i]
             objective = objective + float(s) * o
         objective.backward()
-        scale += np.abs(np.array([p.grad for p in params]) - before)
-    grads = np.array([p.grad for p in params])
+        row_grads = np.array([p.grad for p in params])
+        grads, scale = grads + row_grads, scale + np.abs(row_grads)
     zero_grad(params)
     return np.array(outs).T.reshape(-1, n), grads, scale
 
@@ -103,6 +102,7 @@ def test_several_outputs_and_float_seeds_and_shared_outputs():
     c = Value(3.0)  # a constant leaf
 
     def fn(v):
+        c.grad = 0.0  # the reference calls backward once per row: c is a leaf, not a param
         z = w * v[0] + b
         return [z.tanh(), (w * c).exp(), z * v[1]]  # the second output is the same for all
 

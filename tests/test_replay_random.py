@@ -53,16 +53,15 @@ def _builder(steps, params):
 
 
 def _scalar(fn, params, X, seeds):
-    zero_grad(params)
-    scale = np.zeros(len(params))
+    scale, grads = np.zeros(len(params)), np.zeros(len(params))
     outs = []
     for i, row in enumerate(X):
-        before = np.array([p.grad for p in params])
+        zero_grad(params)  # one backward per row; the sum over rows is taken here
         out = fn([Value(float(x)) for x in row])
         outs.append([o.data for o in out])
         sum_values([float(seeds[k][i]) * o for k, o in enumerate(out)]).backward()
-        scale += np.abs(np.array([p.grad for p in params]) - before)
-    grads = np.array([p.grad for p in params])
+        row_grads = np.array([p.grad for p in params])
+        grads, scale = grads + row_grads, scale + np.abs(row_grads)
     zero_grad(params)
     return np.array(outs).T, grads, scale
 
