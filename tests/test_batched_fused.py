@@ -60,13 +60,14 @@ def _random_fn(seed, depth=6, width=5):
 
 
 def _scalar(build, params, X, seeds):
-    zero_grad(params)
-    outs = []
+    """One scalar graph per row; the gradients of the rows summed here (not by accumulation)."""
+    outs, grads = [], np.zeros(len(params))
     for i, row in enumerate(X):
+        zero_grad(params)
         o = build(params, [Value(float(v)) for v in row])
         outs.append([v.data for v in o])
         sum_values([s[i] * v for s, v in zip(seeds, o)]).backward()
-    grads = np.array([p.grad for p in params])
+        grads += [p.grad for p in params]
     zero_grad(params)
     return np.array(outs).T, grads
 
