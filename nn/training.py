@@ -6,8 +6,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from chainrule.autograd import Value, no_grad
+from chainrule.autograd import Value, gc_paused, no_grad
 
+from . import batched as _batched
 from . import checks
 from . import losses as L
 from .checks import TrainingDiverged
@@ -61,12 +62,18 @@ def accuracy(preds: Sequence, targets: Sequence, loss: LossFn | str) -> float | 
     return float(sum(bool(correct(p, y)) for p, y in zip(preds, targets)) / len(preds))
 
 
-def predict(model: Module, X: Sequence) -> list:
-    """The model's outputs for every row of X, in eval mode and without building a graph."""
+def predict(model: Module, X: Sequence, *, engine: str = "auto") -> list:
+    """The model's outputs for every row of X, in eval mode and without building a graph.
+
+    `engine` as in `fit`: "auto" replays one recorded graph over all rows when it can.
+    """
+    out = _batched.predict_batched(model, X, engine)
+    if out is not None:
+        return out
     was_training = model.training
     model.eval()
     try:
-        with no_grad():
+        with no_grad(), gc_paused():
             return [model(x) for x in _rows(X)]
     finally:
         model.train(was_training)
@@ -159,6 +166,8 @@ class History:
     val_accuracy: list[float | None] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_epoch: int | None = None
+    engine: str = "scalar"  # the engine `fit` used: "scalar" or "batched"
+    engine_reason: str = ""  # why that engine
 
     @property
     def epochs(self) -> int:
@@ -178,6 +187,7 @@ def fit(
     regularization: Callable[[Module], Value] | None = None,
     progress: bool = True,
     seed: int = 0,
+    engine: str = "auto",
 ) -> History:
     """Train `model` on ``data = (X, y)`` and return the History.
 
@@ -191,6 +201,11 @@ def fit(
     or NaN, with the model set back to its last finite weights; ValueError
     when the optimiser holds none of the model's parameters or a logits loss
     gets a sigmoid output.
+
+    `engine`: "batched" replays one recorded graph over each mini-batch (same
+    batches, steps and numbers as "scalar", much faster); "auto" (the default)
+    uses it whenever model and loss can be replayed (see `chainrule.nn.batched`).
+    `History.engine` and `History.engine_reason` say which ran and why.
     """
     loss_fn = _loss_fn(loss)
     X, y = _rows(data[0]), _targets(data[1])
@@ -208,22 +223,34 @@ def fit(
     )
     rng = _shuffler(seed, "fit")
     history = History()
+    runner, history.engine, history.engine_reason = _batched.plan(
+        engine, model, loss_fn, regularization, data[0], y
+    )
     bar = _progress_bar(epochs, progress)
     guard = checks.DivergenceGuard(params, optimizer, epochs, history, bar)
 
     for epoch in range(epochs):
-        model.train()
         guard.start_epoch(epoch)
         total, seen, preds_all, targets_all = 0.0, 0, [], []
-        for xb, yb in batches(X, y, size, shuffle=True, seed=rng):
+        if runner is not None:  # one recorded graph replayed over each mini-batch
             try:
-                preds = [model(x) for x in xb]
-                batch_loss = loss_fn(preds, yb)
-                guard.check(batch_loss.data)
-                objective = batch_loss + regularization(model) if regularization else batch_loss
-                optimizer.zero_grad()
-                objective.backward()
-                optimizer.step()
+                total, seen, train_acc = runner.train_epoch(
+                    optimizer, size, rng, regularization, guard.check
+                )
+            except ArithmeticError as e:  # overflow, or a math error in the batch
+                guard.fail(f", then a number overflowed ({e})", cause=e)
+        else:
+            model.train()
+        for xb, yb in batches(X, y, size, shuffle=True, seed=rng) if runner is None else ():
+            try:
+                with gc_paused():  # the graph has no cycles: the cyclic GC only scans it
+                    preds = [model(x) for x in xb]
+                    batch_loss = loss_fn(preds, yb)
+                    guard.check(batch_loss.data)
+                    objective = batch_loss + regularization(model) if regularization else batch_loss
+                    optimizer.zero_grad()
+                    objective.backward()
+                    optimizer.step()
             except OverflowError as e:  # a number too large for a float: diverged
                 guard.fail(f", then a number overflowed ({e})", cause=e)
             total += batch_loss.data * len(xb)
@@ -231,10 +258,19 @@ def fit(
             preds_all += preds
             targets_all += yb
         history.loss.append(total / seen)
-        history.accuracy.append(accuracy(preds_all, targets_all, loss_fn))
-        if val is not None:
+        if runner is None:
+            train_acc = accuracy(preds_all, targets_all, loss_fn)
+        history.accuracy.append(train_acc)
+        if val is not None and runner is not None:
             try:
-                val_preds = predict(model, val[0])
+                val_loss, val_acc = runner.evaluate(validation[0], val[1])
+            except ArithmeticError as e:  # overflow, or a math error in the batch
+                guard.fail(f"; a number overflowed on the validation data ({e})", cause=e)
+            history.val_loss.append(guard.checked(val_loss))
+            history.val_accuracy.append(val_acc)
+        elif val is not None:
+            try:
+                val_preds = predict(model, val[0], engine="scalar")
                 with no_grad():
                     history.val_loss.append(guard.checked(loss_fn(val_preds, val[1]).data))
             except OverflowError as e:

@@ -226,6 +226,20 @@ def test_weights_going_non_finite_in_the_last_step_are_caught():
             1,
             regularization=lambda m: l2_penalty(m.parameters(), 1e308),  # inf gradients
             progress=False,
+            engine="scalar",
+        )
+    assert model.state_dict() == start
+    # the batched engine stops one step earlier, when the regulariser's gradient overflows
+    with pytest.raises(TrainingDiverged, match="then a number overflowed"):
+        fit(
+            model,
+            (XOR_X, XOR_Y),
+            "mse",
+            SGD(model.parameters(), lr=0.1),
+            1,
+            regularization=lambda m: l2_penalty(m.parameters(), 1e308),
+            progress=False,
+            engine="batched",
         )
     assert model.state_dict() == start
 

@@ -1,0 +1,125 @@
+"""The fused replay (nn.fused) against the per-node replay and the scalar engine."""
+
+import numpy as np
+import pytest
+
+import chainrule.nn as nn
+from chainrule.autograd import Value, dot, record, sum_values, zero_grad
+from chainrule.autograd.replay import BatchMathError, value_and_grad
+from chainrule.nn.fused import compile_program
+
+
+def _op(op, a, b, c, d):
+    """One of 15 operations (every op of the engine) on the nodes a, b, c, d."""
+    if op == 0:
+        return a + b
+    if op == 1:
+        return a - b
+    if op == 2:
+        return (a * b).tanh()  # keep numbers moderate
+    if op == 3:
+        return a / (b * b + 1.0)
+    if op == 4:
+        return -a
+    if op == 5:
+        return (a**2).tanh()
+    if op == 6:
+        return (a * a + 0.5) ** 0.5
+    if op == 7:
+        return (a * a + 1.0) ** b.tanh()
+    if op == 8:
+        return (a * 0.1).exp().tanh()
+    if op == 9:
+        return (a * a + 1.0).log()
+    if op == 10:
+        return a.tanh()
+    if op == 11:
+        return (a * 40.0).sigmoid()
+    if op == 12:
+        return (a - b).relu()
+    if op == 13:
+        return dot([a, b, a], [c, d, c])
+    return sum_values([a, b, a, c, d])
+
+
+def _random_fn(seed, depth=6, width=5):
+    """A function of (params, inputs) mixing every op, reusing nodes and repeating operands."""
+    rng = np.random.default_rng(seed)
+    plan = [
+        [(int(rng.integers(0, 15)), rng.integers(0, 10**6, size=4)) for _ in range(width)]
+        for _ in range(depth)
+    ]
+
+    def build(params, inputs):
+        pool = list(params) + list(inputs)
+        for level in plan:
+            pool += [_op(op, *(pool[int(k) % len(pool)] for k in picks)) for op, picks in level]
+        return [pool[-1], pool[-2] * pool[-3]]
+
+    return build
+
+
+def _scalar(build, params, X, seeds):
+    """One scalar graph per row; the gradients of the rows summed here (not by accumulation)."""
+    outs, grads = [], np.zeros(len(params))
+    for i, row in enumerate(X):
+        zero_grad(params)
+        o = build(params, [Value(float(v)) for v in row])
+        outs.append([v.data for v in o])
+        sum_values([s[i] * v for s, v in zip(seeds, o)]).backward()
+        grads += [p.grad for p in params]
+    zero_grad(params)
+    return np.array(outs).T, grads
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_graphs_match_replay_and_the_scalar_engine(seed):
+    build = _random_fn(seed)
+    rng = np.random.default_rng(100 + seed)
+    params = [Value(float(v)) for v in rng.normal(size=3)]
+    X = rng.normal(size=(25, 3))
+    X[0, :] = 0.0  # relu at exactly 0 for a - b with a = b
+    program = record(lambda v: build(params, v), params, X[1], check=X[2])
+    seeds = [rng.normal(size=25), rng.normal(size=25)]
+    fused = compile_program(program)
+    outs, grads = fused.value_and_grad(params, X, seeds)
+    r_outs, r_grads = value_and_grad(program, params, X, seeds)
+    s_outs, s_grads = _scalar(build, params, X, seeds)
+    for k in range(2):
+        np.testing.assert_allclose(outs[k], r_outs[k], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(outs[k], s_outs[k], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(fused.forward(params, X)[k], outs[k], rtol=0, atol=0)
+    np.testing.assert_allclose(grads, r_grads, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grads, s_grads, rtol=1e-10, atol=1e-12)
+
+
+def test_mlp_layers_run_as_matrix_products_and_match():
+    model = nn.MLP(3, [7, 5, 2], seed=3)
+    params = model.parameters()
+
+    def fn(v):
+        return nn.softmax_cross_entropy(model(v[:3]), v[3:])
+
+    rng = np.random.default_rng(0)
+    X = np.hstack([rng.normal(size=(30, 3)), np.eye(2)[rng.integers(0, 2, 30)]])
+    program = record(fn, params, X[0], check=X[1])
+    fused = compile_program(program)
+    assert sum(g.matmul for g in fused.groups) == 3  # one per Dense layer
+    seeds = [np.full(30, 1 / 30)]
+    _, grads = fused.value_and_grad(params, X, seeds)
+    _, want = value_and_grad(program, params, X, seeds)
+    np.testing.assert_allclose(grads, want, rtol=1e-12, atol=1e-15)
+    assert len(fused.groups) < len(program.instrs) / 2
+
+
+def test_domain_errors_are_refused_not_nan():
+    w = Value(1.0)
+    program = record(lambda v: (v[0] * w).log(), [w], [1.0], check=[2.0])
+    fused = compile_program(program)
+    with pytest.raises(BatchMathError, match="log needs a positive number, for 1 examples"):
+        fused.forward([1.0], np.array([[1.0], [-1.0], [3.0]]))
+    program = record(lambda v: (v[0] * w).exp(), [w], [1.0], check=[2.0])
+    with pytest.raises(BatchMathError, match="'exp' overflows"):
+        compile_program(program).forward([1.0], np.array([[1.0], [800.0]]))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        compile_program(program).forward([1.0], np.array([[np.nan]]))
