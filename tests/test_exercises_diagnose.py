@@ -55,6 +55,7 @@ def test_factors_of_reads_the_engine_and_refuses_two_paths():
     assert math.isclose(factors[0].value, 1 - math.tanh(1.0) ** 2) and factors[1].value == 2.0
     assert math.isclose(grad, (1 - math.tanh(1.0) ** 2) * 2.0)
     y = (w * w).named("y")
+    w.grad = x.grad = 0.0
     y.backward()
     with pytest.raises(ValueError, match="dy/dw has 2 paths; factors_of needs exactly one"):
         factors_of(y, w)
