@@ -49,13 +49,15 @@ def _consumers(order: list[Value]) -> dict[Value, list[Value]]:
     return users
 
 
-def _neurons(order: list[Value], users: dict[Value, list[Value]]) -> list[list[Value]]:
+def _neurons(
+    order: list[Value], users: dict[Value, list[Value]]
+) -> list[tuple[list[Value], Value]]:
     """Groups of nodes that form one neuron: ``act(dot(w, x) + b)``.
 
     Found from the ops alone: a ``+`` whose inputs are a ``dot`` and an input
     node (the bias), then the activation when the sum feeds only that. The
     group also takes the inputs of the dot that nothing else uses (its
-    weights). The group's last node is the neuron's output.
+    weights). Returns (members, bias) pairs; the last member is the output.
     """
     groups = []
     taken: set[Value] = set()
@@ -70,7 +72,7 @@ def _neurons(order: list[Value], users: dict[Value, list[Value]]) -> list[list[V
         after = users[node]
         if len(after) == 1 and after[0].op in ACTIVATION_OPS:
             members.append(after[0])
-        groups.append(members)
+        groups.append((members, b))
         taken.update(members)
     return groups
 
@@ -209,13 +211,15 @@ def graph_data(
         }
 
     groups = []
-    for k, members in enumerate(_neurons(order, users)):
+    for k, (members, b) in enumerate(_neurons(order, users)):
         out = members[-1]
         act = out.op if out.op in ACTIVATION_OPS else "linear"
+        bias = label[b]  # a model's parameter names give e.g. "layers.0.neurons.1.bias"
+        named = bias.endswith(".bias") and len(bias) > len(".bias")
         groups.append(
             {
                 "id": f"g{k}",
-                "name": f"neuron {k + 1}",
+                "name": bias[: -len(".bias")] if named else f"neuron {k + 1}",
                 "members": [ids[m] for m in members],
                 "output": ids[out],
                 "activation": act,

@@ -28,8 +28,8 @@ var chainruleGraphApp = (function () {
   function box(top, name, data, grad) {
     var rows = top ? '<TR><TD BGCOLOR="#ececec"><FONT POINT-SIZE="10">' + esc(top) + "</FONT></TD></TR>" : "";
     return '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">' + rows +
-      "<TR><TD><B>" + esc(name) + "</B></TD></TR><TR><TD>data " + esc(data) +
-      "</TD></TR><TR><TD>grad " + esc(grad) + "</TD></TR></TABLE>>";
+      '<TR><TD BGCOLOR="white"><B>' + esc(name) + '</B></TD></TR><TR><TD BGCOLOR="white">data ' +
+      esc(data) + '</TD></TR><TR><TD BGCOLOR="white">grad ' + esc(grad) + "</TD></TR></TABLE>>";
   }
 
   function index(data) {
@@ -64,7 +64,7 @@ var chainruleGraphApp = (function () {
       } else {
         out.push("subgraph cluster_" + gr.id + ' { id="c' + gr.id + '"; label=' +
           quote(gr.name + " (click the frame to collapse)") +
-          '; style="dashed,rounded"; color="#b0b0b0"; fontsize=9; fontcolor="#777777";');
+          '; style="dashed,rounded,filled"; fillcolor="#fbfbfb"; color="#b0b0b0"; fontsize=9; fontcolor="#777777";');
         gr.members.forEach(function (m) { out.push(m + ";"); });
         out.push("}");
       }
