@@ -104,7 +104,10 @@ class GraphWidget(anywidget.AnyWidget):
         return json.loads(self.graph_json)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
+        widget_bundle = getattr(super(), "_repr_mimebundle_", None)
+        if widget_bundle is None:  # ipywidgets 7 (Colab) displays through _ipython_display_
+            return static_bundle(self._root)
+        bundle = widget_bundle(**kwargs)
         if isinstance(bundle, tuple):  # (data, metadata)
             data, meta = bundle
         else:

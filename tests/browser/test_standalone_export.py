@@ -162,3 +162,22 @@ def test_an_mlp_graph_starts_collapsed_and_neurons_expand_on_click(page, site, s
     page.click("text=expand neurons")
     assert page.locator("g.cluster").count() == len(groups)
     assert page.locator("g.node").count() == len(order)
+
+
+def test_play_runs_backward_and_pause_stops_it(page, lecture):
+    _, url = lecture
+    open_graph(page, url)
+    page.click(".cr-play")
+    assert page.inner_text(".cr-play") == "⏸ pause"
+    page.wait_for_function(
+        "document.querySelector('.cr-step-count').textContent.startsWith('step 2 /')",
+        timeout=15_000,
+    )
+    page.click(".cr-play")
+    assert page.inner_text(".cr-play") == "▶ play"
+    shown = page.inner_text(".cr-step-count")
+    page.wait_for_timeout(2500)  # longer than two play intervals
+    assert page.inner_text(".cr-step-count") == shown
+    page.focus(".cr-graph")
+    page.keyboard.press("ArrowRight")
+    assert page.inner_text(".cr-step-count") != shown
