@@ -192,7 +192,7 @@ class TrainingView:
         threshold: float = 0.0,
         every: int = 1,
         budget: float = 0.10,
-        resolution: int = 30,
+        resolution: int = 20,
         clock: Any = time.perf_counter,
     ) -> None:
         if not 0.0 < budget < 1.0:
@@ -241,7 +241,7 @@ class TrainingView:
                 boundary_grid(model, self.data[0], 1)  # one cell: the cost of one forward pass
                 self._grid_cost = (self._clock() - t) * self.resolution**2
             fresh = self.data is not None and (
-                self.spent + (self._grid_cost or 0.0) <= self.budget * training
+                self.spent + 1.25 * (self._grid_cost or 0.0) <= self.budget * training
             )
             self._draw(boundary=fresh)
             self._last_draw = epoch
@@ -259,7 +259,7 @@ class TrainingView:
         if boundary:
             t = self._clock()
             self._grid = boundary_grid(model, self.data[0], self.resolution)
-            self._grid_cost = self._clock() - t
+            self._grid_cost = max(self._grid_cost or 0.0, self._clock() - t)  # err on the safe side
             self._grid_epoch = epoch
             self.boundary_frames += 1
         caption = f"after epoch {epoch}"
