@@ -188,6 +188,7 @@ def fit(
     progress: bool = True,
     seed: int = 0,
     engine: str = "auto",
+    callback: Callable[[int, History, Module], object] | None = None,
 ) -> History:
     """Train `model` on ``data = (X, y)`` and return the History.
 
@@ -206,6 +207,8 @@ def fit(
     batches, steps and numbers as "scalar", much faster); "auto" (the default)
     uses it whenever model and loss can be replayed (see `chainrule.nn.batched`).
     `History.engine` and `History.engine_reason` say which ran and why.
+    `callback(epoch, history, model)` runs after each epoch, e.g. a
+    `chainrule.viz.TrainingView` that draws the curves as they grow.
     """
     loss_fn = _loss_fn(loss)
     X, y = _rows(data[0]), _targets(data[1])
@@ -277,6 +280,8 @@ def fit(
                 guard.fail(f"; a number overflowed on the validation data ({e})", cause=e)
             history.val_accuracy.append(accuracy(val_preds, val[1], loss_fn))
         _show(bar, history)
+        if callback is not None:
+            callback(epoch, history, model)
         if early_stopping is not None:
             watched = history.val_loss if watch_val else history.loss
             if early_stopping.step(epoch, watched[-1], model):
