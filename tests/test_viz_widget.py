@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from chainrule.autograd import Value
+from chainrule.autograd import GradAccumulationWarning, Value
 from chainrule.nn import MLP, Perceptron
 from chainrule.viz import GraphTooLarge, dot_html, export_html, two_weight_network
 from chainrule.viz.graph_json import graph_data
@@ -110,7 +110,8 @@ def test_notes_warn_when_backward_was_not_run_or_ran_twice():
         graph_page(net.J)
     assert any("backward() first" in n for n in graph_data(net.J)["notes"])
     net.J.backward()
-    net.J.backward()  # leaves accumulate: w1.grad is now twice dJ/dw1
+    with pytest.warns(GradAccumulationWarning):  # the engine warns too
+        net.J.backward()  # leaves accumulate: w1.grad is now twice dJ/dw1
     notes = graph_data(net.J)["notes"]
     assert len(notes) == 1 and "w1" in notes[0] and "zero_grad" in notes[0]
 
