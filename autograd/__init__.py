@@ -9,9 +9,11 @@
 """
 
 from .engine import (
+    GradAccumulationWarning,
     Value,
     detect_anomaly,
     dot,
+    is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
     sum_values,
@@ -22,11 +24,13 @@ from .gradcheck import GradcheckResult, GradcheckRow, gradcheck
 
 __all__ = [
     "Value",
+    "GradAccumulationWarning",
     "detect_anomaly",
     "dot",
     "gradcheck",
     "GradcheckResult",
     "GradcheckRow",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
     "sum_values",

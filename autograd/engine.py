@@ -9,52 +9,47 @@ Read this file top to bottom and you have seen all of backpropagation:
 
 Nothing else is needed. The local derivatives are plain numbers kept on each
 node (``node.local_grads``), so the same numbers drive `backward()` and the
-visualiser in `chainrule.viz`.
+visualiser in `chainrule.viz`. The switches `no_grad()` and `detect_anomaly()`
+live in `modes.py`; they hold per thread.
+
+Numbers follow IEEE floats: a NaN or inf that enters stays NaN or inf (wrap
+the code in `detect_anomaly()` to find the operation that made it). Misuse is
+loud: `float(z)`, `math.exp(z)`, `z > 0` and `if z:` raise TypeError (they
+would cut z out of the graph), and a `backward()` that adds to gradients an
+earlier one left behind warns (`GradAccumulationWarning`).
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+
+from . import modes as _modes
+from .checks import (
+    GradAccumulationWarning,
+    refuse_bool,
+    refuse_comparison,
+    refuse_float,
+    refuse_label,
+    warn_accumulation,
+)
+from .checks import as_float as _as_float
+from .checks import check_finite as _check_finite
+from .checks import describe as _name
+from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 
 __all__ = [
     "Value",
+    "GradAccumulationWarning",
     "no_grad",
     "is_grad_enabled",
     "detect_anomaly",
+    "is_anomaly_enabled",
     "zero_grad",
     "topological_order",
     "dot",
     "sum_values",
 ]
-
-
-class _Mode:
-    """Switches that change how operations record the graph."""
-
-    grad_enabled = True  # False inside `no_grad()`: results keep no parents
-    anomaly_checks = 0  # > 0 inside `detect_anomaly()`: every result is checked
-
-
-_mode = _Mode()
-
-
-def _as_float(x: object, where: str) -> float:
-    """`x` as a Python float, or a TypeError that names its type.
-
-    Accepted: int, float and any other real number (numpy scalars, Fraction).
-    Refused: bool (almost always a bug in numeric code), complex, str, None,
-    containers, arrays and Values (pass the Value itself instead).
-    """
-    if type(x) is float:
-        return x
-    if isinstance(x, bool) or type(x).__name__ == "bool_":
-        raise TypeError(f"{where}: got a bool ({x!r}); use 1.0 / 0.0 if you mean a number")
-    if isinstance(x, numbers.Real):
-        return float(x)
-    raise TypeError(f"{where}: expected a real number, got {type(x).__name__} {x!r:.60}")
 
 
 def _as_value(x: object, op: str) -> Value:
@@ -80,7 +75,10 @@ class Value:
 
     Numbers: ints, floats and numpy real scalars are accepted and stored as a
     Python float; bools, strings, None, lists and arrays raise TypeError.
-    Values are compared and hashed by identity, so they can live in sets.
+    Values are compared (``==``) and hashed by identity, so they can live in
+    sets. ``<``, ``>``, ``if z:``, ``float(z)`` and ``math.exp(z)`` raise
+    TypeError: they would step outside the graph (use ``z.data`` for the
+    number, ``z.exp()`` etc. to stay in the graph).
     """
 
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads")
@@ -89,7 +87,7 @@ class Value:
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data, "Value(data)")
         self.grad = 0.0
-        self.label = label
+        self.label = label if isinstance(label, str) else refuse_label(label, "Value(data, label)")
         self.op = ""
         self.parents: tuple[Value, ...] = ()
         self.local_grads: tuple[float, ...] = ()
@@ -106,14 +104,13 @@ class Value:
         out.grad = 0.0
         out.label = ""
         out.op = op
-        if _mode.grad_enabled:
-            out.parents = parents
-            out.local_grads = local_grads
-        else:  # no_grad(): the result is a plain number with no history
-            out.parents = ()
-            out.local_grads = ()
-        if _mode.anomaly_checks:
-            _check_finite(out, op, parents, local_grads)
+        out.parents = parents
+        out.local_grads = local_grads
+        if _modes.active:  # a no_grad() or detect_anomaly() block is open in some thread
+            if not _modes.grad_enabled.get():  # no_grad() here: a number with no history
+                out.parents = out.local_grads = ()
+            if _modes.anomaly_enabled.get():
+                _check_finite(out, op, parents, local_grads)
         return out
 
     # ---------------- arithmetic ----------------
@@ -158,10 +155,18 @@ class Value:
             )
         try:
             result = a**c
+        except OverflowError:
+            raise OverflowError(f"{_name(self)} ** {c} overflows a float") from None
+        try:
             # d(a^c)/da = c * a^(c-1)
             local = c * a ** (c - 1.0) if c != 0.0 else 0.0
         except OverflowError:
-            raise OverflowError(f"{_name(self)} ** {c} overflows a float") from None
+            local = math.inf
+        if math.isinf(local) and math.isfinite(result) and math.isfinite(a):
+            raise OverflowError(
+                f"{_name(self)} ** {c} = {result!r}, but its derivative"
+                f" {c:g} * {a!r} ** {c - 1:g} overflows a float"
+            )
         return Value._result(result, f"**{c:g}", (self,), (local,))
 
     # numbers on the left: 2 + v, 2 * v, 1 - v, 3 / v, 2 ** v
@@ -218,27 +223,37 @@ class Value:
         return Value._result(s, "sigmoid", (self,), (s * (1.0 - s),))
 
     def relu(self) -> Value:
-        """max(0, a); its derivative at exactly 0 is taken as 0."""
+        """max(0, a); its derivative at exactly 0 is taken as 0; NaN stays NaN."""
         a = self.data
         # d(relu a)/da = 1 if a > 0 else 0
         if a > 0.0:
             return Value._result(a, "relu", (self,), (1.0,))
-        return Value._result(0.0, "relu", (self,), (0.0,))
+        if a <= 0.0:
+            return Value._result(0.0, "relu", (self,), (0.0,))
+        return Value._result(a, "relu", (self,), (a,))  # NaN: value and derivative stay NaN
 
     # ---------------- backward ----------------
-    def backward(self) -> None:
+    def backward(self, *, accumulate: bool = False) -> None:
         """Fill in ``grad`` on every node this one depends on: d(self)/d(node).
 
         Intermediate nodes (those made by an operation) get this pass's
         gradient, replacing what an earlier backward left there. Inputs
-        (nodes with no parents, such as weights) *accumulate*: a second
-        ``backward()`` adds to their ``grad``, as in PyTorch, so gradients of
-        several losses can be summed. Call ``zero_grad`` between steps.
+        (nodes with no parents, such as weights) *accumulate*: ``backward()``
+        adds to their ``grad``, as in PyTorch. So call ``zero_grad`` (or
+        ``opt.zero_grad()``) before each ``backward()``; if an input still
+        holds a gradient, a `GradAccumulationWarning` says so (once per line
+        of code). To add up the gradients of several losses on purpose, pass
+        ``accumulate=True`` to the second and later calls.
         """
         order = topological_order(self)
+        stale = False  # does an input still hold a gradient from an earlier backward()?
         for node in order:
             if node.parents:
                 node.grad = 0.0
+            elif node.grad:
+                stale = True
+        if stale and not accumulate:
+            warn_accumulation(order)
         self.grad += 1.0  # d(self)/d(self)
         # Chain rule, from the output back to the inputs: each node passes
         # its gradient to its parents, scaled by the local derivative.
@@ -246,7 +261,7 @@ class Value:
             g = node.grad
             for parent, local in zip(node.parents, node.local_grads):
                 parent.grad += local * g
-        if _mode.anomaly_checks:
+        if _modes.active and is_anomaly_enabled():
             for node in order:
                 if not math.isfinite(node.grad):
                     raise FloatingPointError(f"backward: grad of {_name(node)} is {node.grad}")
@@ -254,11 +269,27 @@ class Value:
     # ---------------- conveniences ----------------
     def named(self, label: str) -> Value:
         """Set the label and return self, for ``z = (w * x).named("z")``."""
-        self.label = label
+        self.label = label if isinstance(label, str) else refuse_label(label, "named(label)")
         return self
 
-    def __float__(self) -> float:
-        return self.data
+    # ---------------- misuse: what would silently step outside the graph ----------------
+    def __float__(self) -> float:  # float(z), math.exp(z), ...: use z.data or z.exp()
+        refuse_float(self)
+
+    def __bool__(self) -> bool:  # if z: ...
+        refuse_bool(self)
+
+    def __lt__(self, other: object) -> bool:
+        refuse_comparison(self, "<", other)
+
+    def __le__(self, other: object) -> bool:
+        refuse_comparison(self, "<=", other)
+
+    def __gt__(self, other: object) -> bool:
+        refuse_comparison(self, ">", other)
+
+    def __ge__(self, other: object) -> bool:
+        refuse_comparison(self, ">=", other)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -316,24 +347,17 @@ def _pow_values(base: Value, exponent: Value) -> Value:
         result = a**b
     except OverflowError:
         raise OverflowError(f"{_name(base)} ** {_name(exponent)} overflows a float") from None
-    # d(a^b)/da = b * a^(b-1), d(a^b)/db = a^b * log(a)
-    return Value._result(result, "**", (base, exponent), (b * a ** (b - 1.0), result * math.log(a)))
-
-
-def _name(v: Value) -> str:
-    """How error messages refer to a node: its label if it has one, else its number."""
-    return f"{v.label}={v.data!r}" if v.label else repr(v.data)
-
-
-def _check_finite(out: Value, op: str, parents: tuple, local_grads: tuple) -> None:
-    """Inside detect_anomaly(): raise if an operation produced inf or NaN."""
-    bad = not math.isfinite(out.data) or not all(math.isfinite(d) for d in local_grads)
-    if bad:
-        inputs = ", ".join(_name(p) for p in parents)
-        raise FloatingPointError(
-            f"operation {op!r} on ({inputs}) gave {out.data!r} with local derivatives "
-            f"{local_grads!r}"
+    try:
+        # d(a^b)/da = b * a^(b-1), d(a^b)/db = a^b * log(a)
+        local = (b * a ** (b - 1.0), result * math.log(a))
+    except OverflowError:
+        local = (math.inf, math.inf)
+    finite_in_and_out = math.isfinite(a) and math.isfinite(b) and math.isfinite(result)
+    if finite_in_and_out and (math.isinf(local[0]) or math.isinf(local[1])):
+        raise OverflowError(
+            f"{_name(base)} ** {_name(exponent)} = {result!r}, but its derivative overflows a float"
         )
+    return Value._result(result, "**", (base, exponent), local)
 
 
 _PLACE_NEXT = object()  # stack marker: "the node below me has all its parents placed"
@@ -364,42 +388,19 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block operations build no graph: results have no parents.
-
-    Use it for evaluation and for updating weights. Nested blocks are fine;
-    the previous setting is restored on exit, even after an exception.
-    """
-    previous = _mode.grad_enabled
-    _mode.grad_enabled = False
-    try:
-        yield
-    finally:
-        _mode.grad_enabled = previous
-
-
-def is_grad_enabled() -> bool:
-    """False inside `no_grad()`."""
-    return _mode.grad_enabled
-
-
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Inside this block an inf or NaN raises FloatingPointError at the op that made it.
-
-    Every operation checks its result and local derivatives, and `backward`
-    checks every gradient; the message names the operation and the labels
-    of its inputs. It slows operations down, so it is off by default.
-    """
-    _mode.anomaly_checks += 1
-    try:
-        yield
-    finally:
-        _mode.anomaly_checks -= 1
-
-
 def zero_grad(values: Iterable[Value]) -> None:
-    """Set ``grad = 0.0`` on each of `values` (e.g. a model's parameters)."""
+    """Set ``grad = 0.0`` on each of `values` (e.g. ``model.parameters()``)."""
+    if isinstance(values, Value) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"zero_grad needs an iterable of Values (e.g. model.parameters()), got"
+            f" {type(values).__name__}"
+        )
+    values = list(values)
+    for v in values:
+        if not isinstance(v, Value):
+            raise TypeError(
+                f"zero_grad needs Values (e.g. model.parameters()), got {type(v).__name__}"
+                f" {v!r:.60}"
+            )
     for v in values:
         v.grad = 0.0

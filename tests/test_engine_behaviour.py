@@ -114,7 +114,7 @@ def test_second_backward_accumulates_into_inputs_only():
     y = z.tanh()
     y.backward()
     first_w, first_z = w.grad, z.grad
-    y.backward()
+    y.backward(accumulate=True)  # on purpose: no GradAccumulationWarning
     assert w.grad == pytest.approx(2 * first_w)  # inputs accumulate, like PyTorch
     assert z.grad == pytest.approx(first_z)  # intermediates show this pass
     assert y.grad == 1.0
@@ -133,7 +133,7 @@ def test_backward_from_a_leaf():
 def test_two_losses_sharing_a_weight_sum_their_gradients():
     w = Value(1.5)
     (w * 2.0).backward()
-    (w * w).backward()
+    (w * w).backward(accumulate=True)
     assert w.grad == pytest.approx(2.0 + 3.0)
 
 
