@@ -93,6 +93,8 @@ def plot_loss_surface(
     bar = fig.colorbar(contours, ax=ax, label=f"J({names[0]}, {names[1]})")
     if log:
         bar.ax.set_yscale("log")
+        bar.set_ticks(levels[::4], labels=[f"{v:.3g}" for v in levels[::4]])
+        bar.ax.minorticks_off()
     for name, path in (paths or {}).items():
         ax.plot(path[:, 0], path[:, 1], "-o", ms=2.5, lw=1.5, label=name)
     if paths:
