@@ -133,7 +133,7 @@ def plot_learning_rates(
         {f"{k} (lr={v:g})": (lambda p, lr=v: SGD(p, lr=lr)) for k, v in rates.items()},
         steps,
     )
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.5, 4.2))
     plot_loss_surface(surface, paths=paths, xlim=xlim, ylim=ylim, names=names, ax=left)
     with no_grad():
         for name, path in paths.items():
@@ -183,14 +183,14 @@ def plot_descent_1d(
     """One panel per learning rate: the loss curve J(w) and the steps gradient descent takes.
 
     Returns ``(fig, axes, paths)``, `paths` mapping each name to its `descent_1d` path.
-    A run that leaves the view is said so in its panel.
+    Each panel's title says where its run ended, or that it diverged.
     """
     xs = np.linspace(*xlim, 400)
     with no_grad():
         curve = np.array([loss(Value(float(x))).data for x in xs])
     lo, hi = curve.min(), curve.max()
     pad = 0.08 * (hi - lo)
-    fig, axes = plt.subplots(1, len(rates), figsize=(4.2 * len(rates), 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(rates), figsize=(3.4 * len(rates), 3.4), squeeze=False)
     paths = {}
     for ax, (label, lr) in zip(axes[0], rates.items()):
         path = descent_1d(loss, start, lr, steps)
@@ -205,13 +205,12 @@ def plot_descent_1d(
             ax.plot(path[-1], heights[-1], "o", color="tab:red", ms=9, label="end")
             outcome = f"after {len(path) - 1} steps: {name} = {path[-1]:.2f}"
         else:
-            outcome = f"left the plot at step {len(inside)}; diverged"
-        ax.text(0.03, 0.04, outcome, transform=ax.transAxes, fontsize=9)
+            outcome = f"left the plot at step {len(inside)}: diverged"
         ax.set_ylim(lo - pad, hi + pad)
         ax.set_xlim(*xlim)
-        ax.set_title(f"{label} (lr = {lr:g})")
+        ax.set_title(f"{label} (lr = {lr:g})\n{outcome}", fontsize=11)
         ax.set_xlabel(name)
-        ax.legend(loc="upper center", fontsize=9)
+        ax.legend(loc="upper center", fontsize=10)
     axes[0][0].set_ylabel(f"J({name})")
     fig.tight_layout()
     return fig, axes[0], paths
