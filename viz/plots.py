@@ -7,27 +7,38 @@ derivative curves, for example, are the local derivatives the engine records.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
 
 from chainrule.autograd import Value, no_grad
 from chainrule.nn.activations import get_activation
 from chainrule.nn.module import Module
-from chainrule.nn.optim import Optimizer
 from chainrule.nn.training import History, predict
 
+from .plots_descent import (
+    descent_1d,
+    optimizer_paths,
+    plot_descent_1d,
+    plot_learning_rates,
+    plot_loss_surface,
+)
+from .plots_network import plot_network
+
 __all__ = [
+    "activation_curve",
     "plot_activations",
     "plot_decision_boundary",
     "plot_history",
     "optimizer_paths",
     "plot_loss_surface",
     "plot_learning_rates",
+    "descent_1d",
+    "plot_descent_1d",
+    "plot_network",
 ]
-
-Surface = Callable[[Value, Value], Value]
 
 
 def activation_curve(name: str, xs: Sequence[float]) -> tuple[list[float], list[float]]:
@@ -76,12 +87,15 @@ def plot_decision_boundary(
     threshold: float = 0.0,
     resolution: int = 120,
     margin: float = 0.5,
+    colors: Sequence[str] | None = None,
     ax=None,
 ):
     """The model's decision over the input plane, with the data on top.
 
     One output: the region where it exceeds `threshold` (0 for logits and
     hinge scores, 0.5 for sigmoid probabilities). Several outputs: argmax.
+    `colors` gives one colour per class (class 0 first), e.g. ``("tab:red",
+    "tab:green")`` for the lecture's red and green points.
     """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -103,19 +117,22 @@ def plot_decision_boundary(
     scores = np.array([_score(out) for out in outputs])
     multi = scores.dtype.kind in "iu"
     Z = (scores if multi else (scores > threshold).astype(int)).reshape(g1.shape)
-    ax.contourf(
-        g1,
-        g2,
-        Z,
-        alpha=0.3,
-        cmap="coolwarm" if not multi else "viridis",
-        levels=np.arange(Z.max() + 2) - 0.5,
-    )
+    labels = np.asarray(y).astype(int)
+    classes = int(max(Z.max(), labels.max())) + 1
+    if colors is not None and len(colors) < classes:
+        raise ValueError(
+            f"plot_decision_boundary: {len(colors)} colors for {classes} classes; give one each"
+        )
+    cmap = ListedColormap(list(colors)[:classes]) if colors else None
+    cmap = cmap or ("coolwarm" if not multi else "viridis")
+    ax.contourf(g1, g2, Z, alpha=0.3, cmap=cmap, levels=np.arange(classes + 1) - 0.5)
     ax.scatter(
         X[:, 0],
         X[:, 1],
-        c=np.asarray(y),
-        cmap="coolwarm" if not multi else "viridis",
+        c=labels,
+        cmap=cmap,
+        vmin=-0.5,
+        vmax=classes - 0.5,
         edgecolors="k",
         s=25,
     )
@@ -124,16 +141,28 @@ def plot_decision_boundary(
     return fig, ax
 
 
-def plot_history(history: History, *, ax=None, title: str = "loss"):
-    """Training and validation loss per epoch; the best epoch marked when early stopping ran."""
+def plot_history(history: History, *, ax=None, title: str = "loss", zones: bool = False):
+    """Training and validation loss per epoch; the best epoch marked when early stopping ran.
+
+    With `zones`, the epochs before the lowest validation loss are shaded as
+    under-fitting and those after it as over-fitting (needs validation loss).
+    """
+    if zones and not history.val_loss:
+        raise ValueError("plot_history(zones=True) needs a History with validation loss")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.5))
+        fig, ax = plt.subplots(figsize=(7, 3.8))
     else:
         fig = ax.figure
     epochs = np.arange(len(history.loss))
     ax.plot(epochs, history.loss, label="training loss", lw=2)
     if history.val_loss:
         ax.plot(epochs, history.val_loss, label="validation loss", lw=2)
+    if zones:
+        lowest = int(np.argmin(history.val_loss))
+        ax.axvspan(0, lowest, color="tab:blue", alpha=0.08, lw=0)
+        ax.axvspan(lowest, epochs[-1], color="tab:red", alpha=0.08, lw=0)
+        for x, text in ((lowest / 2, "under-fitting"), ((lowest + epochs[-1]) / 2, "over-fitting")):
+            ax.text(x, 0.96, text, transform=ax.get_xaxis_transform(), ha="center", va="top")
     if history.best_epoch is not None:
         best = history.val_loss or history.loss
         ax.axvline(history.best_epoch, color="k", ls=":", lw=1)
@@ -154,121 +183,5 @@ def plot_history(history: History, *, ax=None, title: str = "loss"):
         )
     ax.set_xlabel("epoch")
     ax.set_ylabel(title)
-    ax.legend()
+    ax.legend(loc="center right" if zones else "best")
     return fig, ax
-
-
-def optimizer_paths(
-    surface: Surface,
-    start: tuple[float, float],
-    optimizers: Mapping[str, Callable[[list[Value]], Optimizer]],
-    steps: int = 50,
-) -> dict[str, np.ndarray]:
-    """Run each optimiser from `start` on J(w1, w2) = surface(w1, w2); return its path.
-
-    `optimizers` maps a name to a function that builds the optimiser from the
-    two parameters, e.g. ``{"Adam": lambda p: Adam(p, lr=0.1)}``. Each path is
-    an array of shape (steps + 1, 2).
-    """
-    paths = {}
-    for name, make in optimizers.items():
-        w = [Value(start[0], "w1"), Value(start[1], "w2")]
-        opt = make(w)
-        path = [(w[0].data, w[1].data)]
-        for _ in range(steps):
-            opt.zero_grad()
-            try:
-                surface(*w).backward()
-            except OverflowError:  # a learning rate too large: the path has left the map
-                break
-            opt.step()
-            path.append((w[0].data, w[1].data))
-            if max(abs(w[0].data), abs(w[1].data)) > 1e6:
-                break
-        paths[name] = np.array(path)
-    return paths
-
-
-def _surface_grid(surface: Surface, xlim, ylim, resolution: int):
-    a, b = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
-    with no_grad():
-        J = np.array(
-            [[surface(Value(p), Value(q)).data for p, q in zip(ra, rb)] for ra, rb in zip(a, b)]
-        )
-    return a, b, J
-
-
-def plot_loss_surface(
-    surface: Surface,
-    *,
-    paths: Mapping[str, np.ndarray] | None = None,
-    xlim: tuple[float, float] = (-3, 3),
-    ylim: tuple[float, float] = (-3, 3),
-    resolution: int = 80,
-    log_levels: bool = True,
-    names: tuple[str, str] = ("w1", "w2"),
-    ax=None,
-):
-    """Contours of J(w1, w2), with optimiser paths (from `optimizer_paths`) drawn on it.
-
-    The view stays on `xlim` x `ylim` even when a path runs off it (a diverging run).
-    """
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 5))
-    else:
-        fig = ax.figure
-    a, b, J = _surface_grid(surface, xlim, ylim, resolution)
-    levels = np.geomspace(max(J.min(), 1e-3), J.max(), 25) if log_levels and J.min() >= 0 else 25
-    ax.contour(a, b, J, levels=levels, cmap="viridis", linewidths=0.8)
-    for name, path in (paths or {}).items():
-        ax.plot(path[:, 0], path[:, 1], "-o", ms=2.5, lw=1.5, label=name)
-    if paths:
-        first = next(iter(paths.values()))[0]
-        ax.plot(*first, "k*", ms=12, label="start")
-        ax.legend(fontsize=9)
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    ax.set_xlabel(names[0])
-    ax.set_ylabel(names[1])
-    ax.set_title(f"J({names[0]}, {names[1]})")
-    return fig, ax
-
-
-def _safe_loss(surface: Surface, p: float, q: float) -> float:
-    try:
-        return surface(Value(p), Value(q)).data
-    except OverflowError:
-        return float("inf")
-
-
-def plot_learning_rates(
-    surface: Surface,
-    start: tuple[float, float],
-    rates: Mapping[str, float],
-    *,
-    steps: int = 30,
-    xlim: tuple[float, float] = (-3, 3),
-    ylim: tuple[float, float] = (-3, 3),
-    names: tuple[str, str] = ("w1", "w2"),
-):
-    """Gradient descent from one start with several learning rates: paths and loss curves."""
-    from chainrule.nn.optim import SGD
-
-    paths = optimizer_paths(
-        surface,
-        start,
-        {f"{k} (lr={v:g})": (lambda p, lr=v: SGD(p, lr=lr)) for k, v in rates.items()},
-        steps,
-    )
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    plot_loss_surface(surface, paths=paths, xlim=xlim, ylim=ylim, names=names, ax=left)
-    with no_grad():
-        for name, path in paths.items():
-            losses = [_safe_loss(surface, p, q) for p, q in path]
-            right.plot(losses, label=name, lw=2)
-    right.set_yscale("log")
-    right.set_xlabel("step")
-    right.set_ylabel("J")
-    right.legend(fontsize=9)
-    fig.tight_layout()
-    return fig, (left, right)
