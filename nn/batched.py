@@ -52,7 +52,7 @@ from .recording import (
 try:
     import numpy as np
 
-    from .fused import compile_program
+    from chainrule.autograd import replay
 except ImportError:  # pragma: no cover - the scalar engine works without numpy
     np = None
 
@@ -115,9 +115,7 @@ class BatchedRunner:
 
         def program(kind: str):
             n_t = self.T.shape[1]
-            return compile_program(
-                _record(model, loss_fn, kind, self.d, n_t, self.shape, rows[0], checks)
-            )
+            return _record(model, loss_fn, kind, self.d, n_t, self.shape, rows[0], checks)
 
         train = program("train")
         # built-in layers other than Dropout do not look at the mode: one recording serves both
@@ -154,12 +152,14 @@ class BatchedRunner:
             seeds = [np.full(m, 1.0 / m)] + [0.0] * self.shape.k
             weights = [p.data for p in self.params]
             try:
-                outs, grads = program.value_and_grad(weights, batch, seeds)
+                outs, grads = replay.value_and_grad(program, weights, batch, seeds)
                 batch_loss = _mean(outs[0])
                 if check is not None:  # before the regulariser, as the scalar path checks
                     check(batch_loss)
                 if self.penalty is not None:  # the recorded regulariser: one replay, no graph
-                    grads = grads + self.penalty.value_and_grad(weights, _NO_INPUTS, [1.0])[1]
+                    grads = (
+                        grads + replay.value_and_grad(self.penalty, weights, _NO_INPUTS, [1.0])[1]
+                    )
             except (ArithmeticError, ReplayError) as e:
                 raise type(e)(
                     f"{e} (batched engine, during a training step: have the weights diverged?"
@@ -194,7 +194,8 @@ class BatchedRunner:
         """(mean loss, accuracy) of the model in eval mode on (X, y)."""
         Xm = _as_matrix(X)
         T = _target_matrix(self.loss_fn, y, self.shape.k)
-        outs = self._programs["eval"].forward([p.data for p in self.params], np.hstack([Xm, T]))
+        weights = [p.data for p in self.params]
+        outs = replay.forward(self._programs["eval"], weights, np.hstack([Xm, T]))
         c = _correct(self.loss_fn, outs[1:], T)
         return _mean(outs[0]), None if c is None else float(c.sum() / len(c))
 
@@ -275,13 +276,13 @@ def predict_batched(model: Module, X, engine: str = "auto") -> list | None:
         try:
             shape = _Shape(model, Xm[0].tolist())
             checks = _checks(Xm, d)
-            program = compile_program(_record(model, None, "predict", d, 0, shape, Xm[0], checks))
+            program = _record(model, None, "predict", d, 0, shape, Xm[0], checks)
         finally:
             model.train(was)
         cached = (key, program, shape)
         _PREDICT_CACHE[model] = cached
     _, program, shape = cached
-    outs = program.forward([p.data for p in _params(model)], Xm)
+    outs = replay.forward(program, [p.data for p in _params(model)], Xm)
     columns = [o.tolist() for o in outs]
     if shape.single:
         return [Value(v) for v in columns[0]]
