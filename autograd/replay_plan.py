@@ -36,7 +36,8 @@ class Group:
     """Instructions of one depth and one operation that run as one numpy call."""
 
     __slots__ = ("members", "op", "c", "batched", "out", "args", "kinds", "needs", "unique")
-    __slots__ += ("matmul", "w_idx", "x_rows", "w_unique", "x_unique", "stacked")
+    __slots__ += ("matmul", "w_idx", "x_rows", "w_unique", "x_unique", "bias", "bias_needs")
+    __slots__ += ("stacked", "s_unique")
 
     def __init__(self, members, op, c, batched, out, args, kinds, needs) -> None:
         self.members, self.op, self.c, self.batched = members, op, c, batched
@@ -52,9 +53,11 @@ class Group:
             and all(kinds[1::2])
             and all((a == a[0]).all() for a in args[1::2])
         )
+        self.bias, self.bias_needs = None, False  # a folded ``+ b`` (see `_fold_biases`)
         self.stacked = None  # sum(t1, t2, ...) with terms all shared or all per-example
         if op == "sum" and len(set(kinds)) == 1:
             self.stacked = np.stack(args, axis=1)  # (members, terms)
+            self.s_unique = len(set(self.stacked.ravel().tolist())) == self.stacked.size
         if self.matmul:
             self.w_idx = np.stack(args[0::2], axis=1)  # (members, k) entries of S
             self.x_rows = np.array([a[0] for a in args[1::2]], dtype=np.intp)  # (k,) rows of B
@@ -100,11 +103,37 @@ class Plan:
             out = [self.row[p.first_result + i] for i in members]
             is_batched = batched[p.first_result + members[0]]
             self.groups.append(Group(members, op, c, is_batched, out, args, kinds, pos_needs))
+        readers = [0] * p.n_slots
+        for instr in p.instrs:
+            for a in instr.args:
+                readers[a] += 1
+        for s in p.outputs:
+            readers[s] += 1
+        self.groups = _fold_biases(p, self.groups, readers)
         self.constant_rows = [self.row[s] for s in range(p.first_constant, p.first_result)]
 
     def fetch(self, slot: int, S, B):
         """The numbers of one slot: a row of B, or one number of S."""
         return B[self.row[slot]] if self.batched[slot] else S[self.row[slot]]
+
+
+def _fold_biases(p: Program, groups: list[Group], readers: list[int]) -> list[Group]:
+    """A dense layer's ``dot(w, x) + b``: the ``+ b`` joins the matrix product's group.
+
+    Only when each dot is read by its ``+`` alone: the dots' own rows are then never written.
+    """
+    layers = {tuple(p.first_result + i for i in g.members): g for g in groups if g.matmul}
+    kept = []
+    for g in groups:
+        if g.op == "+" and g.batched and g.kinds == (True, False) and g.unique[1]:
+            dots = tuple(p.instrs[i].args[0] for i in g.members)
+            layer = layers.get(dots)
+            if layer is not None and layer.bias is None and all(readers[s] == 1 for s in dots):
+                layer.bias, layer.bias_needs, layer.out = g.args[1], g.needs[1], g.out
+                layer.members = layer.members + g.members
+                continue
+        kept.append(g)
+    return kept
 
 
 def plan_of(program: Program) -> Plan:
@@ -139,9 +168,10 @@ def _operands(g: Group, S, B) -> list:
 
 def _value(g: Group, S, B):
     if g.matmul:
-        with np.errstate(all="ignore"):  # BLAS raises no flags: check the result
-            value = S[g.w_idx] @ B[g.x_rows]
-        if not np.isfinite(value).all():
+        value = S[g.w_idx] @ B[g.x_rows]
+        if g.bias is not None:
+            value += S[g.bias][:, None]
+        if not np.isfinite(value).all():  # BLAS may not raise the overflow flag: check
             raise FloatingPointError
         return value
     if g.stacked is not None:
@@ -153,15 +183,18 @@ def _value(g: Group, S, B):
 
 
 def _explain(plan: Plan, g: Group, S, B) -> None:
-    """Find the first instruction of a failed group that fails alone; raise its message."""
+    """Run a failed group's instructions one by one; raise the message of the first that fails."""
     p = plan.p
     n = B.shape[1]
-    for i in g.members:
+    for i in g.members:  # in order: a folded bias reads its dot's freshly written row
         op, args, c = p.instrs[i]
         xs = [plan.fetch(a, S, B) for a in args]
         message = value_message(p, i, xs, n)
         if message:
             raise BatchMathError(message)
+        with np.errstate(all="ignore"):
+            value = RULES[op][0](xs, c)
+        (B if plan.batched[p.first_result + i] else S)[plan.row[p.first_result + i]] = value
     raise BatchMathError(f"replay: {node(p, g.members[0])} (or one like it): not a number")
 
 
@@ -170,7 +203,7 @@ def run_backward(plan: Plan, S, B, gS, gB) -> None:
     """The chain rule, group by group from the last: fill the gradients gS and gB."""
     with np.errstate(all="raise", under="ignore"):
         for g in reversed(plan.groups):
-            if not any(g.needs):
+            if not (any(g.needs) or g.bias_needs):
                 continue
             try:
                 _backward(g, S, B, gS, gB)
@@ -184,7 +217,9 @@ def run_backward(plan: Plan, S, B, gS, gB) -> None:
 
 def _backward(g: Group, S, B, gS, gB) -> None:
     grad = gB[g.out] if g.batched else gS[g.out]
-    if g.matmul:  # d(sum_i w_i x_i)/dw_i = x_i (summed over the batch), /dx_i = w_i
+    if g.matmul:  # d(sum_i w_i x_i + b)/dw_i = x_i (summed over the batch), /dx_i = w_i, /db = 1
+        if g.bias_needs:
+            _add(gS, g.bias, grad.sum(axis=1), True)
         if any(g.needs[0::2]):
             _add(gS, g.w_idx, grad @ B[g.x_rows].T, g.w_unique)
         if any(g.needs[1::2]):
@@ -192,9 +227,9 @@ def _backward(g: Group, S, B, gS, gB) -> None:
         return
     if g.stacked is not None:  # d(sum)/d(term) = 1 for every term
         if g.kinds[0]:
-            np.add.at(gB, g.stacked, grad[:, None, :])
+            _add(gB, g.stacked, grad[:, None, :], g.s_unique)
         else:
-            np.add.at(gS, g.stacked, (grad.sum(axis=1) if g.batched else grad)[:, None])
+            _add(gS, g.stacked, (grad.sum(axis=1) if g.batched else grad)[:, None], g.s_unique)
         return
     xs = _operands(g, S, B)
     out = B[g.out] if g.batched else S[g.out]

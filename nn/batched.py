@@ -142,7 +142,7 @@ class BatchedRunner:
         n = len(self.rows)
         program = self._programs["train"]
         total, seen, right = 0.0, 0, []
-        index = np.arange(n)
+        index = list(range(n))  # Python ints: cheap to shuffle and to turn into an array
         for ib, _ in batches(index, index, size, shuffle=True, seed=rng):
             idx = np.asarray(ib, dtype=np.intp)
             m = len(idx)
@@ -150,7 +150,7 @@ class BatchedRunner:
             if self.shape.n_masks:
                 batch = np.hstack([batch, self._masks(m)])
             seeds = [np.full(m, 1.0 / m)] + [0.0] * self.shape.k
-            weights = [p.data for p in self.params]
+            weights = np.fromiter([p.data for p in self.params], float, len(self.params))
             try:
                 outs, grads = replay.value_and_grad(program, weights, batch, seeds)
                 batch_loss = _mean(outs[0])
