@@ -31,7 +31,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .engine import Value, _as_float, _Recording, is_grad_enabled
+from .engine import Value, _as_float, is_grad_enabled
+from .engine_hooks import Recording as _Recording
 
 __all__ = ["Instr", "Program", "ReplayError", "record", "record_graph", "OPS"]
 
