@@ -43,7 +43,7 @@ class Group:
         self.members, self.op, self.c, self.batched = members, op, c, batched
         self.kinds = kinds  # per operand position: is it per-example (a row of B)?
         self.needs = needs  # per operand position: does a parameter's gradient flow there?
-        args = [np.array(a, dtype=np.intp) for a in args]
+        self.args = args = [np.array(a, dtype=np.intp) for a in args]
         self.unique = [len(set(a.tolist())) == len(a) for a in args]
         # dot(w1, x1, ...) with every w shared, every x per-example, the same x's in every row
         self.matmul = (
@@ -64,7 +64,8 @@ class Group:
             self.w_unique = len(set(self.w_idx.ravel().tolist())) == self.w_idx.size
             self.x_unique = len(set(self.x_rows.tolist())) == len(self.x_rows)
         self.out = _view(np.array(out, dtype=np.intp))
-        self.args = [_view(a) if u else a for a, u in zip(args, self.unique)]
+        if self.stacked is None:  # (a stacked sum reads its terms through `stacked` alone)
+            self.args = [_view(a) if u else a for a, u in zip(args, self.unique)]
 
 
 class Plan:

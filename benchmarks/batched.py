@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"  # set here, before numpy loads, whatever the shell said
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
@@ -284,7 +283,8 @@ def main() -> None:
     args = ap.parse_args()
     versions = [f"Python {sys.version.split()[0]}", f"numpy {np.__version__}"]
     versions += [f"torch {torch.__version__}"] if torch is not None else ["(no torch)"]
-    print(", ".join(versions) + "; BLAS and torch on 1 thread\n")
+    print(", ".join(versions))
+    print("OPENBLAS_NUM_THREADS=1 (also OMP_, MKL_), set by this script; torch on 1 thread\n")
     targets()
     if not args.targets_only:
         end_to_end(args.quick)
