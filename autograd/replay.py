@@ -6,6 +6,8 @@ example. The forward pass runs each instruction once on those arrays; the
 backward pass applies the chain rule edge by edge, ``g[parent] += local * g[node]``,
 exactly as `Value.backward` does, with arrays in place of numbers. When a
 gradient flows into a shared slot (a parameter) it is summed over the batch.
+Instructions that do the same thing at the same depth run together, so a
+dense layer costs a few numpy calls, not one per neuron (see `replay_plan`).
 
 Numbers the scalar engine refuses (log of a non-positive number, division by
 zero, overflow) raise `BatchMathError` naming the operation and how many

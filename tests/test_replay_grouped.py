@@ -116,6 +116,7 @@ def test_mlp_layers_run_as_matrix_products_and_match():
     program = record(fn, params, X[0], check=X[1])
     groups = plan_of(program).groups
     assert sum(g.matmul for g in groups) == 3  # one per Dense layer
+    assert sum(g.bias is not None for g in groups) == 3  # its "+ b" runs in the same call
     assert len(groups) < len(program.instrs) / 2
     seeds = [np.full(30, 1 / 30)]
     _, grads = value_and_grad(program, params, X, seeds)
@@ -143,3 +144,30 @@ def test_domain_errors_in_a_group_name_the_culprit():
     with pytest.raises(ValueError, match="NaN or inf"):
         forward(program, [1.0], np.array([[np.nan]]))
     assert forward(program, [1.0], np.array([[1.0], [2.0]]))[0][1] == np.exp(2.0)
+
+
+def test_a_bias_is_folded_only_when_nothing_else_reads_the_dot():
+    w1, w2, b = Value(0.5), Value(-1.5), Value(0.25)
+
+    def fn(v):
+        z = [dot([w1, w2], v[:2]), dot([w2, w1], v[:2])]
+        return [z[0] + b, z[1] + b, z[1] * 2.0]  # z[1] is read twice: no folding
+
+    X = np.random.default_rng(1).normal(size=(9, 2))
+    program = record(fn, [w1, w2, b], X[0], check=X[1])
+    assert not any(g.bias is not None for g in plan_of(program).groups)
+    seeds = [np.full(9, 0.3), np.linspace(-1, 1, 9), 2.0]
+    outs, grads = value_and_grad(program, [w1, w2, b], X, seeds)
+    c_outs, c_grads = _unrolled(program, [w1, w2, b], X, [np.broadcast_to(s, 9) for s in seeds])
+    np.testing.assert_allclose(np.array(outs), c_outs, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(grads, c_grads, rtol=1e-12, atol=0)
+
+
+def test_a_folded_layer_that_overflows_names_its_operation():
+    model = nn.MLP(2, [3], seed=0)  # one layer: 3 x (w1 x1 + w2 x2 + b)
+    program = record(lambda v: model(v), model.parameters(), [0.5, 0.5])
+    assert sum(g.bias is not None for g in plan_of(program).groups) == 1
+    weights = [1e308] * len(model.parameters())
+    assert np.isfinite(forward(program, weights, [[1e-300, 0.0]])[0]).all()
+    with pytest.raises(BatchMathError, match=r"\('(dot|\+)'\): overflows .*for 1 of 2 examples"):
+        forward(program, weights, [[1e-300, 0.0], [1.0, 1.0]])
