@@ -73,25 +73,25 @@ class Plan:
 
     def __init__(self, p: Program) -> None:
         self.p = p
+        first = p.first_result
         batched = [False] * p.first_input + [True] * p.n_inputs + [False] * len(p.constants)
-        needs = [True] * p.n_params + [False] * (p.first_result - p.n_params)
-        depth = [0] * p.first_result
-        for instr in p.instrs:
-            batched.append(any(batched[a] for a in instr.args))
-            needs.append(any(needs[a] for a in instr.args))
-            depth.append(1 + max(depth[a] for a in instr.args))
+        needs = [True] * p.n_params + [False] * (first - p.n_params)
+        depth = [0] * first
+        for _, args, _ in p.instrs:
+            batched.append(any([batched[a] for a in args]))
+            needs.append(any([needs[a] for a in args]))
+            depth.append(1 + max([depth[a] for a in args], default=0))
         self.batched, self.needs = batched, needs
         buckets: dict[tuple, list[int]] = {}
-        for i, instr in enumerate(p.instrs):
-            kinds = tuple(batched[a] for a in instr.args)
-            key = (depth[p.first_result + i], instr.op, instr.exponent, kinds)
+        for i, (op, args, c) in enumerate(p.instrs):
+            key = (depth[first + i], op, c, tuple([batched[a] for a in args]))
             buckets.setdefault(key, []).append(i)
         ordered = sorted(buckets.items(), key=lambda kv: kv[0][0])
         # rows: leaves first, then each group's results side by side (contiguous: views)
         self.row = [0] * p.n_slots
         counts = [0, 0]  # shared, per-example
-        slots = list(range(p.first_result))
-        slots += [p.first_result + i for _, members in ordered for i in members]
+        slots = list(range(first))
+        slots += [first + i for _, members in ordered for i in members]
         for s in slots:
             self.row[s] = counts[batched[s]]
             counts[batched[s]] += 1
@@ -101,8 +101,8 @@ class Plan:
             instrs = [p.instrs[i] for i in members]
             args = [[self.row[ins.args[j]] for ins in instrs] for j in range(len(kinds))]
             pos_needs = [any(needs[ins.args[j]] for ins in instrs) for j in range(len(kinds))]
-            out = [self.row[p.first_result + i] for i in members]
-            is_batched = batched[p.first_result + members[0]]
+            out = [self.row[first + i] for i in members]
+            is_batched = batched[first + members[0]]
             self.groups.append(Group(members, op, c, is_batched, out, args, kinds, pos_needs))
         readers = [0] * p.n_slots
         for instr in p.instrs:
@@ -111,7 +111,7 @@ class Plan:
         for s in p.outputs:
             readers[s] += 1
         self.groups = _fold_biases(p, self.groups, readers)
-        self.constant_rows = [self.row[s] for s in range(p.first_constant, p.first_result)]
+        self.constant_rows = [self.row[s] for s in range(p.first_constant, first)]
 
     def fetch(self, slot: int, S, B):
         """The numbers of one slot: a row of B, or one number of S."""
