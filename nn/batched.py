@@ -30,12 +30,12 @@ import weakref
 from collections.abc import Callable, Sequence
 
 from chainrule.autograd import ReplayError, Value, is_grad_enabled
+from chainrule.autograd.record import join
 
 from . import losses as L
 from .module import Module
 from .recording import (
     _BUILTIN,
-    _NO_INPUTS,
     _SEQUENCES,
     _TARGETS,
     ENGINES,
@@ -122,6 +122,10 @@ class BatchedRunner:
         same = not self.shape.n_masks and all(type(m) in _BUILTIN for m in _modules(model))
         self._programs = {"train": train, "eval": train if same else program("eval")}
         self.penalty = _record_penalty(model, regularization, self.params)
+        # the recorded regulariser rides along with the loss: one replay per training step
+        self._train = train if self.penalty is None else join(train, self.penalty)
+        self._once = np.zeros(len(rows))  # its seed: counted once per batch, not per example
+        self._once[0] = 1.0
 
     def train_epoch(
         self,
@@ -140,7 +144,7 @@ class BatchedRunner:
         from .data import batches
 
         n = len(self.rows)
-        program = self._programs["train"]
+        program, k = self._train, self.shape.k
         total, seen, right = 0.0, 0, []
         index = list(range(n))  # Python ints: cheap to shuffle and to turn into an array
         for ib, _ in batches(index, index, size, shuffle=True, seed=rng):
@@ -149,17 +153,15 @@ class BatchedRunner:
             batch = self.rows[idx]
             if self.shape.n_masks:
                 batch = np.hstack([batch, self._masks(m)])
-            seeds = [np.full(m, 1.0 / m)] + [0.0] * self.shape.k
+            seeds = [np.full(m, 1.0 / m)] + [0.0] * k  # d(mean loss)/d(loss_i); outputs
+            if self.penalty is not None:
+                seeds.append(self._once[:m])
             weights = np.fromiter([p.data for p in self.params], float, len(self.params))
             try:
                 outs, grads = replay.value_and_grad(program, weights, batch, seeds)
                 batch_loss = _mean(outs[0])
                 if check is not None:  # before the regulariser, as the scalar path checks
                     check(batch_loss)
-                if self.penalty is not None:  # the recorded regulariser: one replay, no graph
-                    grads = (
-                        grads + replay.value_and_grad(self.penalty, weights, _NO_INPUTS, [1.0])[1]
-                    )
             except (ArithmeticError, ReplayError) as e:
                 raise type(e)(
                     f"{e} (batched engine, during a training step: have the weights diverged?"
@@ -175,7 +177,7 @@ class BatchedRunner:
             optimizer.step()
             total += batch_loss * m
             seen += m
-            c = _correct(self.loss_fn, outs[1:], self.T[idx])
+            c = _correct(self.loss_fn, outs[1 : 1 + k], self.T[idx])
             if c is not None:
                 right.append(c)
         acc = float(np.concatenate(right).sum() / seen) if right else None
@@ -196,7 +198,7 @@ class BatchedRunner:
         T = _target_matrix(self.loss_fn, y, self.shape.k)
         weights = [p.data for p in self.params]
         outs = replay.forward(self._programs["eval"], weights, np.hstack([Xm, T]))
-        c = _correct(self.loss_fn, outs[1:], T)
+        c = _correct(self.loss_fn, outs[1 : 1 + self.shape.k], T)
         return _mean(outs[0]), None if c is None else float(c.sum() / len(c))
 
 

@@ -186,9 +186,6 @@ def _checks(rows: np.ndarray, d: int, T: np.ndarray | None = None) -> list:
     return [rows[j] for j in dict.fromkeys(found)] + [flipped]
 
 
-_NO_INPUTS = None if np is None else np.empty((1, 0))
-
-
 def _record_penalty(model: Module, regularization, params: list[Value]):
     """The regulariser (a function of the parameters) recorded once, or None to run it scalar.
 

@@ -6,6 +6,7 @@ import pytest
 import chainrule.nn as nn
 from chainrule.autograd import Value, dot, record, sum_values, zero_grad
 from chainrule.autograd.codegen import compile_program
+from chainrule.autograd.record import ReplayError, join
 from chainrule.autograd.replay import BatchMathError, forward, value_and_grad
 from chainrule.autograd.replay_plan import plan_of
 
@@ -171,3 +172,25 @@ def test_a_folded_layer_that_overflows_names_its_operation():
     assert np.isfinite(forward(program, weights, [[1e-300, 0.0]])[0]).all()
     with pytest.raises(BatchMathError, match=r"\('(dot|\+)'\): overflows .*for 1 of 2 examples"):
         forward(program, weights, [[1e-300, 0.0], [1.0, 1.0]])
+
+
+def test_join_replays_a_loss_and_a_regulariser_in_one_pass():
+    model = nn.MLP(2, [4, 1], seed=2)
+    params = model.parameters()
+    X = np.random.default_rng(3).normal(size=(11, 3))
+    loss = record(lambda v: (1.0 - v[2] * model(v[:2])).relu(), params, X[0], check=X[1])
+    penalty = record(lambda _: nn.l2_penalty(params, 0.01) + 0.5, params, [])
+    both = join(loss, penalty)
+    assert both.n_outputs == 2 and len(both) == len(loss) + len(penalty)
+    once = np.zeros(11)
+    once[0] = 1.0  # the regulariser counts once, not once per example
+    outs, grads = value_and_grad(both, params, X, [np.full(11, 1 / 11), once])
+    l_outs, l_grads = value_and_grad(loss, params, X, [np.full(11, 1 / 11)])
+    p_outs, p_grads = value_and_grad(penalty, params, np.empty((1, 0)))
+    np.testing.assert_array_equal(outs[0], l_outs[0])
+    np.testing.assert_array_equal(outs[1], np.full(11, p_outs[0][0]))
+    np.testing.assert_allclose(grads, l_grads + p_grads, rtol=1e-14, atol=1e-17)
+    c_outs, c_grads = _unrolled(both, params, X, [np.full(11, 1 / 11), once])
+    np.testing.assert_allclose(grads, c_grads, rtol=1e-12, atol=1e-17)
+    with pytest.raises(ReplayError, match="join: the second program has 5 parameters and 1"):
+        join(loss, record(lambda v: v[0] * params[0], params[:5], [1.0]))
