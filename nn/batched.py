@@ -158,9 +158,15 @@ class BatchedRunner:
                 seeds.append(self._once[:m])
             weights = np.fromiter([p.data for p in self.params], float, len(self.params))
             try:
-                outs, grads = replay.value_and_grad(program, weights, batch, seeds)
+                try:
+                    outs, grads = replay.value_and_grad(program, weights, batch, seeds)
+                except (ArithmeticError, ReplayError):
+                    if self.penalty is not None and check is not None:  # the loss, or the
+                        # regulariser? check the loss alone first, as the scalar path does
+                        check(_mean(replay.forward(self._programs["train"], weights, batch)[0]))
+                    raise
                 batch_loss = _mean(outs[0])
-                if check is not None:  # before the regulariser, as the scalar path checks
+                if check is not None:  # the loss before the regulariser, as the scalar path
                     check(batch_loss)
             except (ArithmeticError, ReplayError) as e:
                 raise type(e)(
