@@ -215,6 +215,8 @@ def end_to_end(quick: bool) -> None:
     if quick:
         workloads = workloads[:2]
     names = contenders()
+    if torch is not None:  # torch's one-time start-up (lazy imports, first autograd) is not
+        torch_fit(*data(10), [2, 1], 1)  # the cost of training: pay it before timing
     print("End to end: full-batch training, hinge + L2, SGD; time (share of it in the cyclic GC)")
     print("| workload | " + " | ".join(LABELS[n] for n in names) + " |")
     print("|---" * (len(names) + 1) + "|")
