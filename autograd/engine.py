@@ -24,18 +24,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+from . import checks as _checks
+from . import engine_hooks as _hooks
 from . import modes as _modes
-from .checks import (
-    GradAccumulationWarning,
-    refuse_bool,
-    refuse_comparison,
-    refuse_float,
-    refuse_label,
-    warn_accumulation,
-)
+from .checks import GradAccumulationWarning, refuse_label
 from .checks import as_float as _as_float
 from .checks import check_finite as _check_finite
 from .checks import describe as _name
+from .engine_hooks import Recording as _Recording
 from .modes import detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad
 
 __all__ = [
@@ -254,7 +250,7 @@ class Value:
             elif node.grad:
                 stale = True
         if stale and not accumulate:
-            warn_accumulation(order)
+            _checks.warn_accumulation(order)
         self.grad += 1.0  # d(self)/d(self)
         # Chain rule, from the output back to the inputs: each node passes
         # its gradient to its parents, scaled by the local derivative.
@@ -263,9 +259,7 @@ class Value:
             for parent, local in zip(node.parents, node.local_grads):
                 parent.grad += local * g
         if _modes.active and is_anomaly_enabled():
-            for node in order:
-                if not math.isfinite(node.grad):
-                    raise FloatingPointError(f"backward: grad of {_name(node)} is {node.grad}")
+            _hooks.check_grads(order)  # detect_anomaly(): FloatingPointError at the first NaN/inf
 
     # ---------------- conveniences ----------------
     def named(self, label: str) -> Value:
@@ -275,30 +269,26 @@ class Value:
 
     # ---------------- misuse: what would silently step outside the graph ----------------
     def __float__(self) -> float:  # float(z), math.exp(z), ...: use z.data or z.exp()
-        refuse_float(self)
+        _checks.refuse_float(self)
 
     def __bool__(self) -> bool:  # if z: ...
-        refuse_bool(self)
+        _checks.refuse_bool(self)
 
     def __lt__(self, other: object) -> bool:
-        refuse_comparison(self, "<", other)
+        _checks.refuse_comparison(self, "<", other)
 
     def __le__(self, other: object) -> bool:
-        refuse_comparison(self, "<=", other)
+        _checks.refuse_comparison(self, "<=", other)
 
     def __gt__(self, other: object) -> bool:
-        refuse_comparison(self, ">", other)
+        _checks.refuse_comparison(self, ">", other)
 
     def __ge__(self, other: object) -> bool:
-        refuse_comparison(self, ">=", other)
+        _checks.refuse_comparison(self, ">=", other)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.4f}, grad={self.grad:.4f}{label})"
-
-
-class _Recording:  # active > 0 while chainrule.autograd.record traces a function (see dot)
-    active = 0
 
 
 def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Value:
@@ -311,7 +301,7 @@ def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float]) -> Va
     """
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
-    if _Recording.active:
+    if _Recording.active:  # while `record` traces: plain numbers become constant Values
         weights = [_as_value(w, "dot") for w in weights]
         inputs = [_as_value(x, "dot") for x in inputs]
     total = 0.0
@@ -401,17 +391,5 @@ def topological_order(root: Value) -> list[Value]:
 
 def zero_grad(values: Iterable[Value]) -> None:
     """Set ``grad = 0.0`` on each of `values` (e.g. ``model.parameters()``)."""
-    if isinstance(values, Value) or not isinstance(values, Iterable):
-        raise TypeError(
-            f"zero_grad needs an iterable of Values (e.g. model.parameters()), got"
-            f" {type(values).__name__}"
-        )
-    values = list(values)
-    for v in values:
-        if not isinstance(v, Value):
-            raise TypeError(
-                f"zero_grad needs Values (e.g. model.parameters()), got {type(v).__name__}"
-                f" {v!r:.60}"
-            )
-    for v in values:
+    for v in _hooks.checked_values(values, "zero_grad"):
         v.grad = 0.0

@@ -31,9 +31,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .engine import Value, _as_float, _Recording, is_grad_enabled
+from .engine import Value, _as_float, is_grad_enabled
+from .engine_hooks import Recording as _Recording
 
-__all__ = ["Instr", "Program", "ReplayError", "record", "record_graph", "OPS"]
+__all__ = ["Instr", "Program", "ReplayError", "record", "record_graph", "join", "OPS"]
 
 # Every operation a Program can hold, with its number of operands (None: any).
 # "**const" is the engine's "**2", "**0.5", ...: a power by a plain number.
@@ -243,6 +244,37 @@ def record_graph(
         instrs=tuple(instrs),
         outputs=tuple(slot_of[o] for o in outs),
         names=tuple(names),
+    )
+
+
+def join(a: Program, b: Program) -> Program:
+    """One program with the outputs of `a` and then those of `b`, for `b` a function of the
+    same parameters only (e.g. a loss per example and a regulariser: one replay runs both)."""
+    if b.n_params != a.n_params or b.n_inputs:
+        msg = f"{b.n_params} parameters and {b.n_inputs} inputs, not {a.n_params} and 0"
+        raise ReplayError(f"join: the second program has {msg}")
+    grown = len(b.constants)  # a's results move up to make room for b's constants
+
+    def of_a(s: int) -> int:
+        return s + grown if s >= a.first_result else s
+
+    def of_b(s: int) -> int:
+        if s < b.n_params:
+            return s
+        if s < b.first_result:  # a constant: after a's constants
+            return a.first_result + s - b.first_constant
+        return a.n_slots + grown + s - b.first_result
+
+    instrs = [Instr(i.op, tuple(map(of_a, i.args)), i.exponent) for i in a.instrs]
+    instrs += [Instr(i.op, tuple(map(of_b, i.args)), i.exponent) for i in b.instrs]
+    names = a.names[: a.first_result] + b.names[b.first_constant : b.first_result]
+    return Program(
+        n_params=a.n_params,
+        n_inputs=a.n_inputs,
+        constants=a.constants + b.constants,
+        instrs=tuple(instrs),
+        outputs=tuple(map(of_a, a.outputs)) + tuple(map(of_b, b.outputs)),
+        names=names + a.names[a.first_result :] + b.names[b.first_result :],
     )
 
 

@@ -6,6 +6,8 @@ example. The forward pass runs each instruction once on those arrays; the
 backward pass applies the chain rule edge by edge, ``g[parent] += local * g[node]``,
 exactly as `Value.backward` does, with arrays in place of numbers. When a
 gradient flows into a shared slot (a parameter) it is summed over the batch.
+Instructions that do the same thing at the same depth run together, so a
+dense layer costs a few numpy calls, not one per neuron (see `replay_plan`).
 
 Numbers the scalar engine refuses (log of a non-positive number, division by
 zero, overflow) raise `BatchMathError` naming the operation and how many
@@ -29,12 +31,12 @@ __all__ = ["forward", "value_and_grad", "BatchMathError"]
 def forward(program: Program, param_values: Sequence[float], X) -> list:
     """The program's outputs for every row of `X`: a list of `n_outputs` arrays of shape (n,).
 
-    `param_values` are the parameters' numbers (floats or Values, in the order
-    given to `record`); `X` is an array of shape (n, n_inputs).
+    `param_values` are the parameters' numbers (floats, Values, or an array, in
+    the order given to `record`); `X` is an array of shape (n, n_inputs).
     """
     plan = plan_of(program)
-    V, S, n = _forward(program, plan, param_values, X)
-    return [_output(plan, V, S, s, n) for s in program.outputs]
+    S, B = _forward(program, plan, param_values, X)
+    return [_output(plan, S, B, s) for s in program.outputs]
 
 
 def value_and_grad(
@@ -49,41 +51,39 @@ def value_and_grad(
     (or one backward of the summed objective).
     """
     plan = plan_of(program)
-    V, S, n = _forward(program, plan, param_values, X)
+    S, B = _forward(program, plan, param_values, X)
+    n = B.shape[1]
     seeds = _check_seeds(program, seeds, n)
-    A = np.zeros_like(V)  # adjoints of the per-example slots, one row each
-    G = np.zeros(program.n_slots)  # adjoints of the shared slots
-    touched = [False] * program.n_slots
+    gS, gB = np.zeros_like(S), np.zeros_like(B)
     for slot, seed in zip(program.outputs, seeds):
         if plan.needs[slot]:  # a number seed means the same seed for every example
-            touched[slot] = True
-            if plan.row[slot] >= 0:
-                A[plan.row[slot]] += seed
+            if plan.batched[slot]:
+                gB[plan.row[slot]] += seed
             else:
-                G[slot] += seed * n if np.ndim(seed) == 0 else np.sum(seed)
-    run_backward(plan, V, S, A, G, touched, n)
-    grads = G[: program.n_params].copy()
-    if not np.all(np.isfinite(grads)):
+                gS[plan.row[slot]] += seed * n if np.ndim(seed) == 0 else np.sum(seed)
+    run_backward(plan, S, B, gS, gB)
+    grads = gS[: program.n_params].copy()  # parameters take the first rows of S
+    if not np.isfinite(grads).all():
         bad = int(np.flatnonzero(~np.isfinite(grads))[0])
         raise BatchMathError(f"replay: the gradient of parameter {bad} overflows ({grads[bad]})")
-    return [_output(plan, V, S, s, n) for s in program.outputs], grads
+    return [_output(plan, S, B, s) for s in program.outputs], grads
 
 
-def _forward(program: Program, plan: Plan, param_values, X):
+def _forward(program: Program, plan: Plan, param_values, X) -> tuple[np.ndarray, np.ndarray]:
     X = _check_batch(program, X)
-    n = X.shape[0]
-    params = _check_params(program, param_values)
-    S = np.zeros(program.n_slots)
-    S[: program.n_params] = params
-    S[program.first_constant : program.first_result] = program.constants
-    V = np.empty((plan.n_rows, n))
-    V[: program.n_inputs] = X.T
-    run_forward(plan, V, S, n)
-    return V, S, n
+    S = np.empty(plan.n_shared)
+    S[: program.n_params] = _check_params(program, param_values)
+    S[plan.constant_rows] = program.constants
+    B = np.empty((plan.n_rows, X.shape[0]))
+    B[: program.n_inputs] = X.T  # inputs take the first rows of B
+    run_forward(plan, S, B)
+    return S, B
 
 
-def _output(plan: Plan, V, S, slot: int, n: int):
-    return V[plan.row[slot]].copy() if plan.row[slot] >= 0 else np.full(n, S[slot])
+def _output(plan: Plan, S, B, slot: int) -> np.ndarray:
+    if plan.batched[slot]:
+        return B[plan.row[slot]].copy()
+    return np.full(B.shape[1], S[plan.row[slot]])
 
 
 # ---------------------------------------------------------------- checking the arguments

@@ -1,20 +1,23 @@
-"""How `replay` runs a program fast: a schedule of steps worked out once per program.
+"""How `replay` runs a program fast: a schedule worked out once per program.
 
-Storage: a per-example slot is a row of the matrix V (slots x examples), a shared
-slot an entry of the vector S; their adjoints live in A and G alike.
+Storage: a shared slot (parameters, constants, what depends on them only) is
+an entry of the vector S; a per-example slot is a row of the matrix B (rows x
+examples). Their gradients live in gS and gB, laid out alike.
 
-Schedule: instructions are sorted by level (1 + the highest level of their
-operands), and within a level, instructions that do the same thing run as ONE
-numpy call on stacked rows:
-* "layer": dots that read the same per-example operands with shared weights
-  (the neurons of a dense layer) are one matrix product;
-* "group": the same elementwise op (with the same pattern of per-example and
-  shared operands) is one ufunc call over all of them, e.g. every ReLU of a layer;
-* "single": anything else, one instruction at a time.
-The arithmetic per number is exactly that of the one-instruction rules, so the
-results do not depend on the grouping. Instructions of the same level never
-read each other, and the backward pass walks the steps in reverse, so every
-step sees complete gradients.
+Schedule: every instruction gets a depth (1 + the deepest of its operands).
+Instructions of the same depth, the same operation and the same pattern of
+shared / per-example operands form a `Group` and run as ONE numpy call on
+stacked rows: the 16 ReLUs of a layer are one call on a (16, n) array. Two
+kinds of group get a faster formula:
+* matmul: dots ``w1*x1 + w2*x2 + ...`` with shared weights that all read the
+  same per-example x's (the neurons of a dense layer): one matrix product,
+  and d/dw = x, d/dx = w as two more;
+* stacked sum: sums whose terms are all shared or all per-example: one reduction.
+Every other group uses the rules of `batched_ops.RULES` (the one table of
+derivatives the tests compare with the engine). Instructions of one depth
+never read each other, and the backward pass walks the groups in reverse, so
+every group sees complete gradients. Each group's results take consecutive
+rows, so most reads and writes are views of B, not copies.
 """
 
 from __future__ import annotations
@@ -22,116 +25,116 @@ from __future__ import annotations
 from .batched_ops import DOMAIN, RULES, np
 from .record import Program, ReplayError
 
+__all__ = ["BatchMathError", "Plan", "plan_of", "run_forward", "run_backward"]
+
 
 class BatchMathError(ReplayError, ArithmeticError):
     """An operation got, for some examples of the batch, numbers outside its domain."""
 
 
-def _ix(items) -> np.ndarray:
-    return np.array(items, dtype=np.intp)
+class Group:
+    """Instructions of one depth and one operation that run as one numpy call."""
 
+    __slots__ = ("members", "op", "c", "batched", "out", "args", "kinds", "needs", "unique")
+    __slots__ += ("matmul", "w_idx", "x_rows", "w_unique", "x_unique", "bias", "bias_needs")
+    __slots__ += ("stacked", "s_unique")
 
-def _block(items) -> slice | np.ndarray:
-    """Indices as a slice when they are consecutive (a view of V, no copy), else an array."""
-    a = _ix(items)
-    if len(a) and np.all(np.diff(a) == 1):
-        return slice(int(a[0]), int(a[-1]) + 1)
-    return a
+    def __init__(self, members, op, c, batched, out, args, kinds, needs) -> None:
+        self.members, self.op, self.c, self.batched = members, op, c, batched
+        self.kinds = kinds  # per operand position: is it per-example (a row of B)?
+        self.needs = needs  # per operand position: does a parameter's gradient flow there?
+        self.args = args = [np.array(a, dtype=np.intp) for a in args]
+        self.unique = [len(set(a.tolist())) == len(a) for a in args]
+        # dot(w1, x1, ...) with every w shared, every x per-example, the same x's in every row
+        self.matmul = (
+            op == "dot"
+            and batched
+            and not any(kinds[0::2])
+            and all(kinds[1::2])
+            and all((a == a[0]).all() for a in args[1::2])
+        )
+        self.bias, self.bias_needs = None, False  # a folded ``+ b`` (see `_fold_biases`)
+        self.stacked = None  # sum(t1, t2, ...) with terms all shared or all per-example
+        if op == "sum" and len(set(kinds)) == 1:
+            self.stacked = np.stack(args, axis=1)  # (members, terms)
+            self.s_unique = len(set(self.stacked.ravel().tolist())) == self.stacked.size
+        if self.matmul:
+            self.w_idx = np.stack(args[0::2], axis=1)  # (members, k) entries of S
+            self.x_rows = np.array([a[0] for a in args[1::2]], dtype=np.intp)  # (k,) rows of B
+            self.w_unique = len(set(self.w_idx.ravel().tolist())) == self.w_idx.size
+            self.x_unique = len(set(self.x_rows.tolist())) == len(self.x_rows)
+        self.out = _view(np.array(out, dtype=np.intp))
+        if self.stacked is None:  # (a stacked sum reads its terms through `stacked` alone)
+            self.args = [_view(a) if u else a for a, u in zip(args, self.unique)]
 
 
 class Plan:
-    """Slot storage and the schedule of one program (see the module docstring)."""
+    """Storage layout and schedule of one program (see the module docstring)."""
 
     def __init__(self, p: Program) -> None:
         self.p = p
+        first = p.first_result
         batched = [False] * p.first_input + [True] * p.n_inputs + [False] * len(p.constants)
-        self.needs = [True] * p.n_params + [False] * (p.first_result - p.n_params)
-        level = [0] * p.first_result
-        for instr in p.instrs:
-            batched.append(any(batched[a] for a in instr.args))
-            self.needs.append(any(self.needs[a] for a in instr.args))
-            level.append(1 + max((level[a] for a in instr.args), default=0))
-        self.batched = batched
+        needs = [True] * p.n_params + [False] * (first - p.n_params)
+        depth = [0] * first
+        for _, args, _ in p.instrs:
+            batched.append(any([batched[a] for a in args]))
+            needs.append(any([needs[a] for a in args]))
+            depth.append(1 + max([depth[a] for a in args], default=0))
+        self.batched, self.needs = batched, needs
         buckets: dict[tuple, list[int]] = {}
-        for i, instr in enumerate(p.instrs):
-            out = p.first_result + i
-            key: tuple = ("single", i)
-            if instr.op == "dot" and batched[out]:
-                pairs = list(zip(instr.args[0::2], instr.args[1::2]))
-                per_example = [b if batched[b] else a for a, b in pairs if batched[a] != batched[b]]
-                shared = [a if batched[b] else b for a, b in pairs if batched[a] != batched[b]]
-                distinct = len(set(per_example)) == len(pairs) == len(set(shared))
-                if len(per_example) == len(pairs) and distinct:
-                    key = ("layer", tuple(per_example))
-            elif instr.op not in ("dot", "sum"):
-                pattern = tuple((batched[a], self.needs[a]) for a in instr.args)
-                key = ("group", instr.op, instr.exponent, pattern, batched[out])
-            buckets.setdefault((level[out], *key), []).append(i)
-        specs = [(key[1], buckets[key]) for key in sorted(buckets, key=lambda k: k[0])]
-        # Rows in schedule order: the results of a step are a block of V, read as a slice.
-        order = list(range(p.first_input, p.first_constant))
-        order += [p.first_result + i for _, members in specs for i in members]
-        self.slot_of_row = [s for s in order if batched[s]]
-        self.row = [-1] * p.n_slots
-        for r, s in enumerate(self.slot_of_row):
-            self.row[s] = r
-        self.n_rows = len(self.slot_of_row)
-        self.fast = {  # dots with (shared, per-example) pairs: index -> matvec plan
-            i: self._dot_plan(instr.args)
-            for i, instr in enumerate(p.instrs)
-            if instr.op == "dot" and batched[p.first_result + i]
-        }
-        self.steps = []
-        for kind, members in specs:
-            if kind == "layer" and len(members) > 1:
-                self.steps.append(self._layer_step(members))
-            elif kind == "group" and len(members) > 1:
-                self.steps.append(self._group_step(members))
-            else:
-                self.steps += [("single", i) for i in members]
+        for i, (op, args, c) in enumerate(p.instrs):
+            key = (depth[first + i], op, c, tuple([batched[a] for a in args]))
+            buckets.setdefault(key, []).append(i)
+        ordered = sorted(buckets.items(), key=lambda kv: kv[0][0])
+        # rows: leaves first, then each group's results side by side (contiguous: views)
+        self.row = [0] * p.n_slots
+        counts = [0, 0]  # shared, per-example
+        slots = list(range(first))
+        slots += [first + i for _, members in ordered for i in members]
+        for s in slots:
+            self.row[s] = counts[batched[s]]
+            counts[batched[s]] += 1
+        self.n_shared, self.n_rows = counts
+        self.groups = []
+        for (_, op, c, kinds), members in ordered:
+            instrs = [p.instrs[i] for i in members]
+            args = [[self.row[ins.args[j]] for ins in instrs] for j in range(len(kinds))]
+            pos_needs = [any(needs[ins.args[j]] for ins in instrs) for j in range(len(kinds))]
+            out = [self.row[first + i] for i in members]
+            is_batched = batched[first + members[0]]
+            self.groups.append(Group(members, op, c, is_batched, out, args, kinds, pos_needs))
+        readers = [0] * p.n_slots
+        for instr in p.instrs:
+            for a in instr.args:
+                readers[a] += 1
+        for s in p.outputs:
+            readers[s] += 1
+        self.groups = _fold_biases(p, self.groups, readers)
+        self.constant_rows = [self.row[s] for s in range(p.first_constant, first)]
 
-    # ---------------------------------------------------------------- building steps
-    def _index(self, slot: int) -> int:
-        return self.row[slot] if self.batched[slot] else slot
+    def fetch(self, slot: int, S, B):
+        """The numbers of one slot: a row of B, or one number of S."""
+        return B[self.row[slot]] if self.batched[slot] else S[self.row[slot]]
 
-    def _dot_plan(self, args) -> tuple:
-        shared, rows, rest = [], [], []  # rest: positions of the other pairs' operands
-        for j in range(0, len(args), 2):
-            a, b = args[j], args[j + 1]
-            if self.batched[a] != self.batched[b]:
-                s, r = (b, a) if self.batched[a] else (a, b)
-                shared.append(s)
-                rows.append(self.row[r])
-            else:
-                rest += [j, j + 1]
-        shared_g = [k for k, s in enumerate(shared) if self.needs[s]]
-        rows_g = [k for k, r in enumerate(rows) if self.needs[self.slot_of_row[r]]]
-        dup = len(set(shared)) < len(shared) or len(set(rows)) < len(rows)
-        return _ix(shared), _ix(rows), rest, _ix(shared_g), _ix(rows_g), dup
 
-    def _layer_step(self, members: list[int]) -> tuple:
-        p = self.p
-        W = _ix([self.fast[i][0] for i in members])
-        outs = _block([self.row[p.first_result + i] for i in members])
-        in_slots = [self.slot_of_row[r] for r in self.fast[members[0]][1]]
-        in_rows = _block(self.fast[members[0]][1])
-        grad_slots = [s for s in in_slots if self.needs[s]]
-        unique_w = len(set(W.ravel().tolist())) == W.size
-        return ("layer", members, W, in_rows, outs, grad_slots, unique_w)
+def _fold_biases(p: Program, groups: list[Group], readers: list[int]) -> list[Group]:
+    """A dense layer's ``dot(w, x) + b``: the ``+ b`` joins the matrix product's group.
 
-    def _group_step(self, members: list[int]) -> tuple:
-        p = self.p
-        first = p.instrs[members[0]]
-        operands = []
-        for k, a in enumerate(first.args):
-            slots = [p.instrs[i].args[k] for i in members]
-            idx = [self._index(s) for s in slots]
-            dup = len(set(idx)) < len(idx)
-            where = _ix(idx) if dup else _block(idx)
-            operands.append((self.batched[a], self.needs[a], where, dup, slots))
-        out_idx = _block([self._index(p.first_result + i) for i in members])
-        out_batched = self.batched[p.first_result + members[0]]
-        return ("group", members, first.op, first.exponent, operands, out_idx, out_batched)
+    Only when each dot is read by its ``+`` alone: the dots' own rows are then never written.
+    """
+    layers = {tuple(p.first_result + i for i in g.members): g for g in groups if g.matmul}
+    kept = []
+    for g in groups:
+        if g.op == "+" and g.batched and g.kinds == (True, False) and g.unique[1]:
+            dots = tuple(p.instrs[i].args[0] for i in g.members)
+            layer = layers.get(dots)
+            if layer is not None and layer.bias is None and all(readers[s] == 1 for s in dots):
+                layer.bias, layer.bias_needs, layer.out = g.args[1], g.needs[1], g.out
+                layer.members = layer.members + g.members
+                continue
+        kept.append(g)
+    return kept
 
 
 def plan_of(program: Program) -> Plan:
@@ -144,184 +147,127 @@ def plan_of(program: Program) -> Plan:
 
 
 # ---------------------------------------------------------------- forward
-def run_forward(plan: Plan, V, S, n: int) -> None:
-    """Fill V and S with every instruction's result, step by step."""
+def run_forward(plan: Plan, S, B) -> None:
+    """Fill S and B with every instruction's result, group by group."""
     with np.errstate(all="raise", under="ignore"):
-        for step in plan.steps:
-            kind = step[0]
-            if kind == "layer":
-                _, members, W, in_rows, outs, _, _ = step
-                with np.errstate(all="ignore"):  # BLAS raises no flags: check the result
-                    V[outs] = S[W] @ V[in_rows]
-                bad = ~np.isfinite(V[outs])
-                if bad.any():
-                    raise BatchMathError(
-                        count_message(
-                            f"replay: {node(plan.p, members[0])}: a layer of dots overflows",
-                            bad.any(axis=0),
-                            n,
-                        )
-                    )
-            elif kind == "group":
-                try:
-                    _forward_group(step, V, S)
-                except FloatingPointError:
-                    for i in step[1]:  # find the culprit and say which it is
-                        _forward_one(plan, i, V, S, n)
-                    raise BatchMathError(
-                        f"replay: {node(plan.p, step[1][0])} (or one like it): not a number"
-                    ) from None
+        for g in plan.groups:
+            try:
+                value = _value(g, S, B)
+            except FloatingPointError:
+                _explain(plan, g, S, B)  # raises BatchMathError naming the culprit
+            if g.batched:
+                B[g.out] = value
             else:
-                _forward_one(plan, step[1], V, S, n)
+                S[g.out] = value
 
 
-def _gather(operands, V, S) -> list:
-    return [V[idx] if batched else S[idx][:, None] for batched, _, idx, _, _ in operands]
+def _operands(g: Group, S, B) -> list:
+    if not g.batched:
+        return [S[a] for a in g.args]
+    return [B[a] if k else S[a][:, None] for a, k in zip(g.args, g.kinds)]
 
 
-def _forward_group(step, V, S) -> None:
-    _, _, op, c, operands, out_idx, out_batched = step
-    xs = _gather(operands, V, S)
-    if op in DOMAIN and any(np.any(bad) for bad, _ in DOMAIN[op](xs, c)):
-        raise FloatingPointError
-    value = RULES[op][0](xs, c)
-    if out_batched:
-        V[out_idx] = value
-    else:
-        S[out_idx] = np.reshape(value, -1)
+def _value(g: Group, S, B):
+    if g.matmul:
+        value = S[g.w_idx] @ B[g.x_rows]
+        if g.bias is not None:
+            value += S[g.bias][:, None]
+        if not np.isfinite(value).all():  # BLAS may not raise the overflow flag: check
+            raise FloatingPointError
+        return value
+    if g.stacked is not None:
+        return (B if g.kinds[0] else S)[g.stacked].sum(axis=1)
+    xs = _operands(g, S, B)
+    if g.op in DOMAIN and any(np.any(bad) for bad, _ in DOMAIN[g.op](xs, g.c)):
+        raise FloatingPointError  # what the engine refuses, numpy may let through
+    return RULES[g.op][0](xs, g.c)
 
 
-def _forward_one(plan: Plan, i: int, V, S, n: int) -> None:
-    p, row = plan.p, plan.row
-    op, args, c = p.instrs[i]
-    xs = [V[row[a]] if row[a] >= 0 else S[a] for a in args]
-    try:
-        if i in plan.fast:
-            shared, rows, rest, *_ = plan.fast[i]
-            with np.errstate(all="ignore"):  # BLAS raises no flags: check below
-                value = S[shared] @ V[rows]
-            for j in range(0, len(rest), 2):
-                value = value + xs[rest[j]] * xs[rest[j + 1]]
-            if not np.all(np.isfinite(value)):
-                raise FloatingPointError
-        else:
-            if op in DOMAIN and any(np.any(bad) for bad, _ in DOMAIN[op](xs, c)):
-                raise FloatingPointError  # what the engine refuses, numpy may not
+def _explain(plan: Plan, g: Group, S, B) -> None:
+    """Run a failed group's instructions one by one; raise the message of the first that fails."""
+    p = plan.p
+    n = B.shape[1]
+    for i in g.members:  # in order: a folded bias reads its dot's freshly written row
+        op, args, c = p.instrs[i]
+        xs = [plan.fetch(a, S, B) for a in args]
+        message = value_message(p, i, xs, n)
+        if message:
+            raise BatchMathError(message)
+        with np.errstate(all="ignore"):
             value = RULES[op][0](xs, c)
-    except FloatingPointError:
-        raise BatchMathError(value_message(p, i, xs, n)) from None
-    out = p.first_result + i
-    if row[out] >= 0:
-        V[row[out]] = value
-    else:
-        S[out] = value
+        (B if plan.batched[p.first_result + i] else S)[plan.row[p.first_result + i]] = value
+    raise BatchMathError(f"replay: {node(p, g.members[0])} (or one like it): not a number")
 
 
 # ---------------------------------------------------------------- backward
-def run_backward(plan: Plan, V, S, A, G, touched: list, n: int) -> None:
-    """The chain rule, step by step from the last: fill the adjoints A and G."""
-    p = plan.p
+def run_backward(plan: Plan, S, B, gS, gB) -> None:
+    """The chain rule, group by group from the last: fill the gradients gS and gB."""
     with np.errstate(all="raise", under="ignore"):
-        for step in reversed(plan.steps):
-            members = step[1] if step[0] != "single" else [step[1]]
-            if not any(touched[p.first_result + i] for i in members):
+        for g in reversed(plan.groups):
+            if not (any(g.needs) or g.bias_needs):
                 continue
             try:
-                if step[0] == "layer":
-                    _backward_layer(plan, step, V, S, A, G, touched)
-                elif step[0] == "group":
-                    _backward_group(plan, step, V, S, A, G, touched)
-                else:
-                    _backward_one(plan, step[1], V, S, A, G, touched)
+                _backward(g, S, B, gS, gB)
             except FloatingPointError:
                 raise BatchMathError(
-                    f"replay: {node(p, members[0])}: a local derivative, or the gradient through"
-                    f" it, overflows or is not a number for some of the {n} examples"
+                    f"replay: {node(plan.p, g.members[0])}: a local derivative, or the gradient"
+                    f" through it, overflows or is not a number for some of the"
+                    f" {B.shape[1]} examples"
                 ) from None
 
 
-def _add(target, idx, values, dup: bool) -> None:
-    if dup:
-        np.add.at(target, idx, values)
-    else:
-        target[idx] += values
-
-
-def _backward_layer(plan, step, V, S, A, G, touched) -> None:
-    _, _, W, in_rows, outs, grad_slots, unique_w = step
-    g = A[outs]  # (neurons, examples)
-    _add(G, W, g @ V[in_rows].T, not unique_w)  # d/dw = x, summed over the batch
-    if grad_slots:  # d/dx = w, per example
-        A[in_rows] += S[W].T @ g
-        for s in grad_slots:
-            touched[s] = True
-
-
-def _backward_group(plan, step, V, S, A, G, touched) -> None:
-    _, members, op, c, operands, out_idx, out_batched = step
-    xs = _gather(operands, V, S)
-    g = A[out_idx] if out_batched else G[out_idx][:, None]
-    value = V[out_idx] if out_batched else S[out_idx][:, None]
-    local = RULES[op][1]
-    for k, (batched, needs, idx, dup, slots) in enumerate(operands):
-        if not needs:
-            continue
-        d = local(k, xs, value, c)
-        contribution = g if type(d) is float and d == 1.0 else d * g
-        if batched:
-            _add(A, idx, np.broadcast_to(contribution, g.shape), dup)
-        else:  # shared: summed over the batch
-            _add(G, idx, np.sum(contribution, axis=1), dup)
-        for s in slots:
-            touched[s] = True
-
-
-def _backward_one(plan, i, V, S, A, G, touched) -> None:
-    p, row, needs = plan.p, plan.row, plan.needs
-    op, args, c = p.instrs[i]
-    out = p.first_result + i
-    g = A[row[out]] if row[out] >= 0 else G[out]
-    if op == "sum":  # d/dterm = 1: every term gets g (summed over the batch if shared)
-        shared = [a for a in args if needs[a] and row[a] < 0]
-        rows = [row[a] for a in args if needs[a] and row[a] >= 0]
-        if shared:
-            np.add.at(G, _ix(shared), np.sum(g))
-        if rows:
-            np.add.at(A, _ix(rows), g)
-        for a in args:
-            touched[a] = touched[a] or needs[a]
+def _backward(g: Group, S, B, gS, gB) -> None:
+    grad = gB[g.out] if g.batched else gS[g.out]
+    if g.matmul:  # d(sum_i w_i x_i + b)/dw_i = x_i (summed over the batch), /dx_i = w_i, /db = 1
+        if g.bias_needs:
+            _add(gS, g.bias, grad.sum(axis=1), True)
+        if any(g.needs[0::2]):
+            _add(gS, g.w_idx, grad @ B[g.x_rows].T, g.w_unique)
+        if any(g.needs[1::2]):
+            _add(gB, g.x_rows, S[g.w_idx].T @ grad, g.x_unique)
         return
-    if i in plan.fast:
-        shared, rows, rest, shared_g, rows_g, dup = plan.fast[i]
-        if len(shared_g):  # d/dw_j = x_j, summed over the batch: one matrix-vector product
-            _add(G, shared[shared_g], V[rows[shared_g]] @ g, dup)
-            for s in shared[shared_g]:
-                touched[s] = True
-        if len(rows_g):  # d/dx_j = w_j, per example
-            _add(A, rows[rows_g], np.outer(S[shared[rows_g]], g), dup)
-            for r in rows[rows_g]:
-                touched[plan.slot_of_row[r]] = True
-        positions = rest
-    else:
-        positions = range(len(args))
-    xs = [V[row[a]] if row[a] >= 0 else S[a] for a in args]
-    value = V[row[out]] if row[out] >= 0 else S[out]
-    local = RULES[op][1]
-    for k in positions:
-        a = args[k]
-        if not needs[a]:
+    if g.stacked is not None:  # d(sum)/d(term) = 1 for every term
+        if g.kinds[0]:
+            _add(gB, g.stacked, grad[:, None, :], g.s_unique)
+        else:
+            _add(gS, g.stacked, (grad.sum(axis=1) if g.batched else grad)[:, None], g.s_unique)
+        return
+    xs = _operands(g, S, B)
+    out = B[g.out] if g.batched else S[g.out]
+    local = RULES[g.op][1]
+    for k, a in enumerate(g.args):
+        if not g.needs[k]:
             continue
-        d = local(k, xs, value, c)
-        contribution = g if type(d) is float and d == 1.0 else d * g
-        touched[a] = True
-        if row[a] >= 0:
-            A[row[a]] += contribution
-        else:  # a number shared by the batch: its gradient is summed over the examples
-            G[a] += np.sum(contribution)
+        d = local(k, xs, out, g.c)
+        contribution = grad if (type(d) is float and d == 1.0) else d * grad
+        if np.shape(contribution) != grad.shape:
+            contribution = np.broadcast_to(contribution, grad.shape)
+        if g.kinds[k]:
+            _add(gB, a, contribution, g.unique[k])
+        else:  # a shared number: its gradient is summed over the examples
+            _add(gS, a, contribution.sum(axis=1) if g.batched else contribution, g.unique[k])
+
+
+def _add(store, idx, values, unique: bool) -> None:
+    if unique:
+        store[idx] += values
+    else:  # repeated indices: add each contribution, not just the last
+        np.add.at(store, idx, values)
+
+
+def _view(idx: np.ndarray):
+    """A slice when the indices are evenly spaced and ascending (a view of B), else the array."""
+    if len(idx) == 1:
+        return slice(int(idx[0]), int(idx[0]) + 1)
+    step = int(idx[1] - idx[0])
+    if step > 0 and np.all(np.diff(idx) == step):
+        return slice(int(idx[0]), int(idx[-1]) + 1, step)
+    return idx
 
 
 # ---------------------------------------------------------------- error messages
 def node(program: Program, i: int) -> str:
+    """How messages name instruction i: its number, operation and label."""
     name = program.names[program.first_result + i]
     op, _, c = program.instrs[i]
     shown = f"**{c!r}" if op == "**const" else op
@@ -329,20 +275,21 @@ def node(program: Program, i: int) -> str:
 
 
 def value_message(program: Program, i: int, xs: list, n: int) -> str:
+    """What is wrong with instruction i on operands xs, with a count of examples; "" if fine."""
     op, _, c = program.instrs[i]
     with np.errstate(all="ignore"):
-        out = RULES[op][0](xs, c)
-        bad = ~np.isfinite(np.broadcast_to(out, (n,)))
-        why = "overflows or is not a number"
         for mask, reason in DOMAIN.get(op, lambda x, c: [])(xs, c):
             mask = np.broadcast_to(mask, (n,))
             if mask.any():
-                bad, why = mask, reason
-                break
-    return count_message(f"replay: {node(program, i)}: {why}", bad, n)
+                return count_message(f"replay: {node(program, i)}: {reason}", mask, n)
+        bad = ~np.isfinite(np.broadcast_to(RULES[op][0](xs, c), (n,)))
+    if bad.any():
+        return count_message(f"replay: {node(program, i)}: overflows or is not a number", bad, n)
+    return ""
 
 
 def count_message(head: str, bad, n: int) -> str:
+    """`head`, then how many of the n examples are bad and which is the first."""
     rows = np.flatnonzero(bad)
     if len(rows) == 0:
         return head

@@ -30,12 +30,12 @@ import weakref
 from collections.abc import Callable, Sequence
 
 from chainrule.autograd import ReplayError, Value, is_grad_enabled
+from chainrule.autograd.record import join
 
 from . import losses as L
 from .module import Module
 from .recording import (
     _BUILTIN,
-    _NO_INPUTS,
     _SEQUENCES,
     _TARGETS,
     ENGINES,
@@ -52,7 +52,7 @@ from .recording import (
 try:
     import numpy as np
 
-    from .fused import compile_program
+    from chainrule.autograd import replay
 except ImportError:  # pragma: no cover - the scalar engine works without numpy
     np = None
 
@@ -115,15 +115,17 @@ class BatchedRunner:
 
         def program(kind: str):
             n_t = self.T.shape[1]
-            return compile_program(
-                _record(model, loss_fn, kind, self.d, n_t, self.shape, rows[0], checks)
-            )
+            return _record(model, loss_fn, kind, self.d, n_t, self.shape, rows[0], checks)
 
         train = program("train")
         # built-in layers other than Dropout do not look at the mode: one recording serves both
         same = not self.shape.n_masks and all(type(m) in _BUILTIN for m in _modules(model))
         self._programs = {"train": train, "eval": train if same else program("eval")}
         self.penalty = _record_penalty(model, regularization, self.params)
+        # the recorded regulariser rides along with the loss: one replay per training step
+        self._train = train if self.penalty is None else join(train, self.penalty)
+        self._once = np.zeros(len(rows))  # its seed: counted once per batch, not per example
+        self._once[0] = 1.0
 
     def train_epoch(
         self,
@@ -142,24 +144,30 @@ class BatchedRunner:
         from .data import batches
 
         n = len(self.rows)
-        program = self._programs["train"]
+        program, k = self._train, self.shape.k
         total, seen, right = 0.0, 0, []
-        index = np.arange(n)
+        index = list(range(n))  # Python ints: cheap to shuffle and to turn into an array
         for ib, _ in batches(index, index, size, shuffle=True, seed=rng):
             idx = np.asarray(ib, dtype=np.intp)
             m = len(idx)
             batch = self.rows[idx]
             if self.shape.n_masks:
                 batch = np.hstack([batch, self._masks(m)])
-            seeds = [np.full(m, 1.0 / m)] + [0.0] * self.shape.k
-            weights = [p.data for p in self.params]
+            seeds = [np.full(m, 1.0 / m)] + [0.0] * k  # d(mean loss)/d(loss_i); outputs
+            if self.penalty is not None:
+                seeds.append(self._once[:m])
+            weights = np.fromiter([p.data for p in self.params], float, len(self.params))
             try:
-                outs, grads = program.value_and_grad(weights, batch, seeds)
+                try:
+                    outs, grads = replay.value_and_grad(program, weights, batch, seeds)
+                except (ArithmeticError, ReplayError):
+                    if self.penalty is not None and check is not None:  # the loss, or the
+                        # regulariser? check the loss alone first, as the scalar path does
+                        check(_mean(replay.forward(self._programs["train"], weights, batch)[0]))
+                    raise
                 batch_loss = _mean(outs[0])
-                if check is not None:  # before the regulariser, as the scalar path checks
+                if check is not None:  # the loss before the regulariser, as the scalar path
                     check(batch_loss)
-                if self.penalty is not None:  # the recorded regulariser: one replay, no graph
-                    grads = grads + self.penalty.value_and_grad(weights, _NO_INPUTS, [1.0])[1]
             except (ArithmeticError, ReplayError) as e:
                 raise type(e)(
                     f"{e} (batched engine, during a training step: have the weights diverged?"
@@ -175,7 +183,7 @@ class BatchedRunner:
             optimizer.step()
             total += batch_loss * m
             seen += m
-            c = _correct(self.loss_fn, outs[1:], self.T[idx])
+            c = _correct(self.loss_fn, outs[1 : 1 + k], self.T[idx])
             if c is not None:
                 right.append(c)
         acc = float(np.concatenate(right).sum() / seen) if right else None
@@ -194,8 +202,9 @@ class BatchedRunner:
         """(mean loss, accuracy) of the model in eval mode on (X, y)."""
         Xm = _as_matrix(X)
         T = _target_matrix(self.loss_fn, y, self.shape.k)
-        outs = self._programs["eval"].forward([p.data for p in self.params], np.hstack([Xm, T]))
-        c = _correct(self.loss_fn, outs[1:], T)
+        weights = [p.data for p in self.params]
+        outs = replay.forward(self._programs["eval"], weights, np.hstack([Xm, T]))
+        c = _correct(self.loss_fn, outs[1 : 1 + self.shape.k], T)
         return _mean(outs[0]), None if c is None else float(c.sum() / len(c))
 
 
@@ -275,13 +284,13 @@ def predict_batched(model: Module, X, engine: str = "auto") -> list | None:
         try:
             shape = _Shape(model, Xm[0].tolist())
             checks = _checks(Xm, d)
-            program = compile_program(_record(model, None, "predict", d, 0, shape, Xm[0], checks))
+            program = _record(model, None, "predict", d, 0, shape, Xm[0], checks)
         finally:
             model.train(was)
         cached = (key, program, shape)
         _PREDICT_CACHE[model] = cached
     _, program, shape = cached
-    outs = program.forward([p.data for p in _params(model)], Xm)
+    outs = replay.forward(program, [p.data for p in _params(model)], Xm)
     columns = [o.tolist() for o in outs]
     if shape.single:
         return [Value(v) for v in columns[0]]

@@ -20,8 +20,6 @@ from .module import MLP, Dense, Dropout, Module, Perceptron, Sequential
 
 try:
     import numpy as np
-
-    from .fused import compile_program
 except ImportError:  # pragma: no cover - the scalar engine works without numpy
     np = None
 
@@ -188,9 +186,6 @@ def _checks(rows: np.ndarray, d: int, T: np.ndarray | None = None) -> list:
     return [rows[j] for j in dict.fromkeys(found)] + [flipped]
 
 
-_NO_INPUTS = None if np is None else np.empty((1, 0))
-
-
 def _record_penalty(model: Module, regularization, params: list[Value]):
     """The regulariser (a function of the parameters) recorded once, or None to run it scalar.
 
@@ -220,4 +215,4 @@ def _record_penalty(model: Module, regularization, params: list[Value]):
         moved.constants,
         moved.outputs,
     )
-    return compile_program(program) if same else None
+    return program if same else None

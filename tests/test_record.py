@@ -18,7 +18,7 @@ from chainrule.autograd import (
     record,
     sum_values,
 )
-from chainrule.autograd.engine import _Recording
+from chainrule.autograd.engine_hooks import Recording as _Recording
 from chainrule.viz import draw_graph, two_weight_network
 
 

@@ -206,7 +206,7 @@ def test_a_layer_of_dots_with_tied_weights_and_hidden_inputs():
     prog = record(fn, [w1, w2, u], X[0], check=X[1])
     from chainrule.autograd.replay_plan import plan_of
 
-    assert [s[0] for s in plan_of(prog).steps].count("layer") == 1  # the three dots: one layer
+    assert sum(g.matmul for g in plan_of(prog).groups) == 1  # the three dots: one layer
     outs, grads = value_and_grad(prog, [w1, w2, u], X)
     want_outs, want_grads, scale = scalar_reference(fn, [w1, w2, u], X, [1.0])
     assert_close(outs[0], want_outs[0], np.abs(want_outs[0]), what="output")
@@ -217,7 +217,7 @@ def test_a_layer_that_overflows_is_reported():
     w1, w2 = Value(1e200), Value(1e200)
     prog = record(lambda v: dot([w1, w2], v) * dot([w2, w1], v), [w1, w2], [1.0, 1.0])
     assert forward(prog, [1.0, 1.0], [[1.0, 2.0]])[0][0] == 9.0
-    with pytest.raises(BatchMathError, match="overflows, for 1 of 2 examples"):
+    with pytest.raises(BatchMathError, match="overflows or is not a number, for 1 of 2 examples"):
         forward(prog, [w1, w2], [[1e-300, 0.0], [1e200, 1.0]])
 
 
