@@ -25,6 +25,7 @@ SECTION = "## Lecture 1, concept by concept"
 
 # What lecture 1 (MIT 6.S191, 2021) teaches, in its order, with the recording's timestamp.
 LECTURE = (
+    ("10:26", "features learned in a hierarchy: edges, then parts, then the whole"),
     ("12:34", "perceptron: dot product, bias, non-linearity"),
     ("14:22", "activation functions: sigmoid, tanh, ReLU"),
     ("16:04", "why a non-linearity: a line cannot separate red from green"),
@@ -33,6 +34,7 @@ LECTURE = (
     ("21:43", "multi-output perceptron"),
     ("22:37", "dense layer from scratch: weights, bias, forward pass"),
     ("23:58", "single hidden layer network"),
+    ("25:07", "hidden units start with different weights: diversity in the neurons"),
     ("26:01", "deep neural network: dense layers stacked in a sequential model"),
     ("27:03", "will I pass: two features, past students, you at (4, 5)"),
     ("28:19", "the untrained network's wrong guess, P(pass) ≈ 0.1"),
@@ -42,6 +44,7 @@ LECTURE = (
     ("30:50", "mean squared error for a real-valued output"),
     ("31:40", "loss optimisation: the weights W* of lowest loss, the loss landscape"),
     ("33:13", "gradient descent: step against the gradient, repeat"),
+    ("34:22", "gradient descent starts from randomly initialised weights"),
     ("34:40", "the learning rate η"),
     ("34:56", "automatic differentiation"),
     ("35:44", "backpropagation: dJ/dw2 = dJ/dŷ · dŷ/dw2"),

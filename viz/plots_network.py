@@ -34,25 +34,44 @@ def plot_network(
     *,
     ax=None,
     title: str | None = None,
+    layer_gap: float = 1.0,
+    labels: Sequence[str] | None = None,
 ):
     """A dense network, inputs on the left; units whose mask in `dropped` is True are crossed out.
 
     `dropped` has one mask per layer (``[]`` for a layer with no dropout). A
     dropped unit's connections are drawn faint: nothing flows through them on
-    this training step.
+    this training step. `layer_gap` is the distance between layers in unit
+    spacings: raise it (e.g. to 4) to spread a network whose layers are tall.
+    `labels`, one per layer, are written under the layers.
     """
     _check(layer_sizes, dropped)
+    if (
+        isinstance(layer_gap, bool)
+        or not isinstance(layer_gap, (int, float))
+        or not (0.5 <= layer_gap <= 100)
+    ):
+        raise ValueError(
+            f"plot_network: layer_gap must be a number from 0.5 to 100, got {layer_gap!r}"
+        )
+    if labels is not None and (isinstance(labels, str) or len(labels) != len(layer_sizes)):
+        raise ValueError(
+            f"plot_network: give one label per layer ({len(layer_sizes)}), got {labels!r}"
+        )
     given = dropped or [[]] * len(layer_sizes)
     masks = [list(m) if m else [False] * n for m, n in zip(given, layer_sizes)]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(1.4 * len(layer_sizes) + 1, 3.8))
+        # wide enough for the layers' spread at this height (the drawing keeps its aspect)
+        spread = ((len(layer_sizes) - 1) * layer_gap + 1) / (max(layer_sizes) + 0.2)
+        width = max(1.4 * len(layer_sizes) + 1, 3.4 * spread + 1)
+        fig, ax = plt.subplots(figsize=(width, 3.8))
     else:
         fig = ax.figure
     tallest = max(layer_sizes)
 
     def position(layer: int, unit: int) -> tuple[float, float]:
         n = layer_sizes[layer]
-        return float(layer), (tallest - 1) / 2 - unit + (n - 1) / 2
+        return layer * float(layer_gap), (tallest - 1) / 2 - unit + (n - 1) / 2
 
     for layer in range(len(layer_sizes) - 1):
         for i in range(layer_sizes[layer]):
@@ -84,10 +103,13 @@ def plot_network(
             if off:
                 ax.plot([x - 0.2, x + 0.2], [y - 0.2, y + 0.2], color="k", lw=2, zorder=3)
                 ax.plot([x - 0.2, x + 0.2], [y + 0.2, y - 0.2], color="k", lw=2, zorder=3)
-    ax.set_xlim(-0.5, len(layer_sizes) - 0.5)
+    ax.set_xlim(-0.5, (len(layer_sizes) - 1) * layer_gap + 0.5)
     ax.set_ylim(-0.6, tallest - 0.4)
     ax.set_aspect("equal")
     ax.axis("off")
+    for layer, label in enumerate(labels or []):
+        below = ax.get_xaxis_transform()  # x in data, y in axes fractions
+        ax.text(layer * layer_gap, -0.02, label, transform=below, ha="center", va="top")
     if title:
         ax.set_title(title)
     return fig, ax
