@@ -217,6 +217,7 @@ def mean_columns(grads):
 
 
 def test_batch_gradient_right():
+    assert ex.check_batch_gradient(lambda g: (sum(c) / len(g) for c in zip(*g))).passed
     r = ex.check_batch_gradient(mean_columns)
     assert r.passed and "the gradient of a mean is the mean of the gradients" in r.reason
 
@@ -252,6 +253,8 @@ def test_dropout_forward_right():
         (lambda a, m, p: [x * k / p for x, k in zip(a, m)], "divided by p; divide by the keep"),
         (lambda a, m, p: [x * (1 - k) / (1 - p) for x, k in zip(a, m)], "the wrong way round"),
         (lambda a, m, p: [x / (1 - p) for x in a], "none switched off"),
+        (lambda a, m, p: (x * k for x, k in zip(a, m)), "not rescaled"),  # a generator
+        (lambda a, m, p: None, "dropout_forward returned None: it needs a `return`."),
         (lambda a, m, p: [x * k / (1 - p) for x, k in zip(a, m)][:3], "returned 3 numbers"),
     ],
 )

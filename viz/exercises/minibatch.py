@@ -40,6 +40,8 @@ def _gradients(idx: Sequence[int]) -> tuple[list[list[float]], list[float]]:
 def _as_vector(out: object, n_params: int, n_examples: int) -> list[float]:
     if out is None:
         raise BadAnswer("batch_gradient returned None: it needs a `return`.")
+    if hasattr(out, "__iter__") and not hasattr(out, "__len__"):  # a generator, a map
+        out = list(out)
     if isinstance(out, numbers.Real) or not hasattr(out, "__len__"):
         shown = fmt(float(out)) if isinstance(out, numbers.Real) else type(out).__name__
         raise BadAnswer(

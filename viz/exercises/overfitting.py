@@ -45,6 +45,8 @@ def _library_dropout(a: Sequence[float], keep: Sequence[int], p: float) -> list[
 def _vector(out: object, n: int) -> list[float]:
     if out is None:
         raise BadAnswer("dropout_forward returned None: it needs a `return`.")
+    if hasattr(out, "__iter__") and not hasattr(out, "__len__"):  # a generator, a map
+        out = list(out)
     if not hasattr(out, "__len__") or isinstance(out, str):
         raise BadAnswer(f"dropout_forward should return a list of {n} numbers, got {out!r:.40}.")
     values = [as_number(v, "dropout_forward(...)[i]") for v in out]
