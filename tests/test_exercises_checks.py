@@ -334,8 +334,13 @@ def test_register_lists_every_exercise_by_notebook():
     assert ids == {
         "00_tour_of_value": ["00.1", "00.2"],
         "01_perceptron": ["01.1", "01.2"],
+        "02_activation_functions": ["02.1", "02.2"],
         "03_from_perceptrons_to_networks": ["03.1", "03.2"],
+        "04_will_i_pass": ["04.1", "04.2"],
+        "05_gradient_descent": ["05.1", "05.2"],
         "06_backpropagation": ["06.1", "06.2", "06.3"],
+        "07_mini_batches": ["07.1"],
+        "08_overfitting": ["08.1", "08.2"],
     }
     for e in ex.registered():
         assert getattr(ex, e.check).__name__ == e.check

@@ -131,13 +131,18 @@ def test_every_notebook_gets_a_student_version_without_solutions(built):
             assert f"{e.check}(" in text  # the check cells stay
 
 
-def test_exercises_exist_for_the_four_notebooks(built):
+def test_exercises_exist_for_every_lecture_notebook(built):
     with_exercises = sorted({e.notebook for e in registered()})
     assert with_exercises == [
         "00_tour_of_value",
         "01_perceptron",
+        "02_activation_functions",
         "03_from_perceptrons_to_networks",
+        "04_will_i_pass",
+        "05_gradient_descent",
         "06_backpropagation",
+        "07_mini_batches",
+        "08_overfitting",
     ]
     for stem in with_exercises:
         assert (REPO / "notebooks" / f"{stem}.ipynb").exists()

@@ -21,8 +21,13 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 STEMS = [
     "00_tour_of_value",
     "01_perceptron",
+    "02_activation_functions",
     "03_from_perceptrons_to_networks",
+    "04_will_i_pass",
+    "05_gradient_descent",
     "06_backpropagation",
+    "07_mini_batches",
+    "08_overfitting",
 ]
 NOT_IMPLEMENTED = "still raises NotImplementedError: replace that line with your code."
 UNANSWERED = {
@@ -30,11 +35,20 @@ UNANSWERED = {
     "00.2": f"`my_backward` {NOT_IMPLEMENTED}",
     "01.1": "`z` is still `...`: replace it with your code.",
     "01.2": f"`sigmoid_derivative` {NOT_IMPLEMENTED}",
+    "02.1": f"`relu_derivative` {NOT_IMPLEMENTED}",
+    "02.2": "`W` is still `...`: replace it with your code.",
     "03.1": f"`dense_forward` {NOT_IMPLEMENTED}",
     "03.2": f"`count_parameters` {NOT_IMPLEMENTED}",
+    "04.1": f"`bce` {NOT_IMPLEMENTED}",
+    "04.2": "`mse_by_hand` is still `...`: replace it with your code.",
+    "05.1": f"`descent_step` {NOT_IMPLEMENTED}",
+    "05.2": "`lr_global` is still `...`: replace it with your code.",
     "06.1": "`dJ_dw2` is still `...`: replace it with your code.",
     "06.2": "`dJ_dw1` is still `...`: replace it with your code.",
     "06.3": f"`gd_step` {NOT_IMPLEMENTED}",
+    "07.1": f"`batch_gradient` {NOT_IMPLEMENTED}",
+    "08.1": f"`dropout_forward` {NOT_IMPLEMENTED}",
+    "08.2": f"`stop_epoch` {NOT_IMPLEMENTED}",
 }
 
 

@@ -1,4 +1,4 @@
-"""The checks of notebooks 00, 01 and 06 run where a browser kernel runs them: no numpy, no
+"""The checks of every notebook run where a browser kernel runs them: no numpy, no
 subprocess (both are made to fail in a fresh interpreter before chainrule is imported)."""
 
 import subprocess
@@ -38,6 +38,38 @@ results = [
     ex.check_dJ_dw1(-2 * (1 + 1.5 * a1) * -1.5 * a1 * (1 - a1)),
 ]
 print("RESULTS", [r.passed for r in results])
+
+# notebooks 02, 04, 05, 07, 08: the checks that compare with chainrule.nn import it when they
+# run, and chainrule.nn itself works without numpy
+from chainrule.autograd import Value
+
+def step(w0, w1, lr):
+    loss = (w0 + 2 * w1 - 1) ** 2
+    w0.grad = w1.grad = 0.0
+    loss.backward()
+    w0.data -= lr * w0.grad
+    w1.data -= lr * w1.grad
+
+def stop(losses, patience):
+    best, since = float("inf"), 0
+    for epoch, v in enumerate(losses):
+        best, since = (v, 0) if v < best else (best, since + 1)
+        if since == patience:
+            return epoch
+
+lessons = [
+    ex.check_relu_derivative(lambda z: float(z > 0)),
+    ex.check_linear_collapse(-9.0, 0.5),
+    ex.check_bce(lambda p, y: -math.log(p) if y else -math.log(1 - p)),
+    ex.check_mse(11.0),
+    ex.check_descent_step(step, lambda w0, w1: (w0 + 2 * w1 - 1) ** 2),
+    ex.check_learning_rate(0.1),
+    ex.check_batch_gradient(lambda g: [sum(c) / len(g) for c in zip(*g)]),
+    ex.check_dropout_forward(lambda a, m, p: [x * k / (1 - p) for x, k in zip(a, m)]),
+    ex.check_stop_epoch(stop),
+    ex.check_batch_gradient(lambda g: [sum(c) for c in zip(*g)]),
+]
+print("LESSONS", [r.passed for r in lessons])
 """
 
 
@@ -46,6 +78,8 @@ def test_checks_need_no_numpy_and_no_subprocess():
     assert done.returncode == 0, done.stderr
     assert "RESULTS [True, True, True, True, True, True, True, False]" in done.stdout
     assert "it lacks dz1/dw1 = x = 2" in done.stdout
+    assert f"LESSONS {[True] * 9 + [False]}" in done.stdout
+    assert "the sum of the per-example gradients, 5 times too large" in done.stdout
 
 
 def test_the_exercises_package_is_installed_by_pip_install_dot():
