@@ -1,7 +1,8 @@
 """`python -m chainrule.viz`: the lecture's two-weight example, drawn and derived.
 
 Builds x -(w1)-> z1 -> g -(w2)-> yhat -> J, runs backward, writes the graph
-with the paths from w1 highlighted, and prints the chain rule for w1 and w2.
+with the paths from w1 highlighted (svg, png), or the interactive graph as one
+standalone page (html), and prints the chain rule for w1 and w2.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pathlib
 import sys
 
 from .chain import chain_rule
+from .frontend import export_html
 from .graph import draw_graph
 from .lecture import two_weight_network
 from .render import RendererNotFound
@@ -19,9 +21,17 @@ from .render import RendererNotFound
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chainrule.viz", description=__doc__)
     parser.add_argument(
-        "--out", default="two_weight_backprop", help="output file (default: %(default)s.FORMAT)"
+        "-o",
+        "--out",
+        default="two_weight_backprop",
+        help="output file (default: %(default)s.FORMAT)",
     )
-    parser.add_argument("--format", default="svg", choices=["svg", "png"], help="image format")
+    parser.add_argument(
+        "--format",
+        default="svg",
+        choices=["svg", "png", "html"],
+        help="svg or png: a picture; html: the interactive graph as one standalone page",
+    )
     args = parser.parse_args(argv)
 
     net = two_weight_network()
@@ -39,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         print()
 
     out = pathlib.Path(args.out)
+    if args.format == "html":
+        path = out if out.suffix.lower() in (".html", ".htm") else out.with_name(out.name + ".html")
+        export_html(net.J, path, title="The lecture's two-weight network: backprop, step by step")
+        print(f"interactive graph (open it in a browser, works offline): {path.resolve()}")
+        return 0
     if out.suffix.lstrip(".") == args.format:
         out = out.with_suffix("")
     try:
