@@ -17,12 +17,14 @@ from .chain import ChainRule, PathTerm, chain_rule
 from .frontend import dot_html, export_html
 from .graph import GraphTooLarge, draw_graph
 from .lecture import TwoWeightNetwork, two_weight_network
-from .render import RendererNotFound, find_renderer, use_renderer
-from .steps import BackpropStep, backprop_frames, backward_steps, show_backprop
+from .render import GraphDrawing, RendererNotFound, find_renderer, use_renderer
+from .steps import BackpropStep, BackpropStepper, backprop_frames, backward_steps, show_backprop
 
 __all__ = [
     "BackpropStep",
+    "BackpropStepper",
     "ChainRule",
+    "GraphDrawing",
     "GraphTooLarge",
     "PathTerm",
     "RendererNotFound",

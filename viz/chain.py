@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from chainrule.autograd import Value, topological_order
 
-from .names import depends_on, fmt, node_names
+from .names import d_name, depends_on, fmt, node_names, visible
 
 __all__ = ["chain_rule", "ChainRule", "PathTerm"]
 
@@ -29,7 +30,7 @@ class PathTerm:
         return math.prod(local for _, _, local in self.factors)
 
     def symbols(self) -> str:
-        return " · ".join(f"d{c}/d{p}" for c, p, _ in self.factors)
+        return " · ".join(f"d{d_name(c)}/d{d_name(p)}" for c, p, _ in self.factors)
 
     def numbers(self) -> str:
         return "".join(f"({fmt(local)})" for _, _, local in self.factors)
@@ -65,7 +66,7 @@ class ChainRule:
         return math.isclose(self.total, self.numeric, rel_tol=1e-5, abs_tol=1e-7)
 
     def lhs(self) -> str:
-        return f"d{self.root_name}/d{self.wrt_name}"
+        return f"d{d_name(self.root_name)}/d{d_name(self.wrt_name)}"
 
     def lines(self) -> list[str]:
         """The derivation as text, one line per path, then the checks."""
@@ -88,17 +89,16 @@ class ChainRule:
         return out
 
     def summary(self) -> str:
-        """A short form for a graph caption (plain characters every renderer's fonts have)."""
+        """A short form for a graph caption (plain characters every renderer's fonts
+        have): the factors on one line, their numbers on the next."""
+        verdict = "matches" if self.matches_grad else "DIFFERS FROM"
+        check = f"{fmt(self.total)}, which {verdict} {self.wrt_name}.grad = {fmt(self.grad)}"
         if len(self.paths) == 1:
             p = self.paths[0]
-            body = " * ".join(f"d{c}/d{q}" for c, q, _ in p.factors) + f" = {p.numbers()}"
-        else:
-            body = " + ".join(f"({fmt(p.product)})" for p in self.paths)
-        verdict = "matches" if self.matches_grad else "DIFFERS FROM"
-        return (
-            f"{self.lhs()} = {body} = {fmt(self.total)}, which {verdict} "
-            f"{self.wrt_name}.grad = {fmt(self.grad)}"
-        )
+            factors = " * ".join(f"d{d_name(c)}/d{d_name(q)}" for c, q, _ in p.factors)
+            return f"{self.lhs()} = {factors}\n    = {p.numbers()} = {check}"
+        body = " + ".join(f"({fmt(p.product)})" for p in self.paths)
+        return f"{self.lhs()} = {body} = {check}"
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -119,11 +119,31 @@ class ChainRule:
             if len(rows) <= 1
             else rf"$$ \begin{{aligned}}{lhs} &= {body}\end{{aligned}} $$"
         )
-        return tex + "\n\n" + self.lines()[-1]
+        return tex + "\n\n" + _markdown_text(self.lines()[-1])
+
+
+_TEX = {
+    "\\": r"\backslash ",
+    "{": r"\{",
+    "}": r"\}",
+    "_": r"\_",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "^": r"\hat{}",
+    "~": r"\sim ",
+}
+
+
+def _markdown_text(text: str) -> str:
+    """`text` shown verbatim by Markdown: every ASCII punctuation mark backslash-escaped."""
+    return "".join("\\" + ch if ch in string.punctuation else ch for ch in visible(text))
 
 
 def _tex(name: str) -> str:
-    return name.replace("_", r"\_").replace("#", r"\#")
+    """`name` inside TeX's \\mathrm{...}, drawn verbatim (control characters escaped first)."""
+    return "".join(_TEX.get(ch, ch) for ch in visible(name))
 
 
 def chain_rule(

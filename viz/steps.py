@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from chainrule.autograd import Value, topological_order
 
 from .graph import draw_graph
-from .names import fmt, node_names
+from .names import CONSTANT, DATA, d_name, fmt, leaf_roles, node_names
+from .render import GraphDrawing
+from .stepper import BackpropStepper
 
-__all__ = ["BackpropStep", "backward_steps", "backprop_frames", "show_backprop"]
+__all__ = ["BackpropStep", "BackpropStepper", "backward_steps", "backprop_frames", "show_backprop"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class BackpropStep:
         return self.local * self.upstream
 
     def describe(self, names: dict[Value, str]) -> str:
-        p, n = names[self.parent], names[self.node]
+        p, n = d_name(names[self.parent]), d_name(names[self.node])
         return (
             f"{p}.grad += d{n}/d{p} * {n}.grad = ({fmt(self.local)})({fmt(self.upstream)})"
             f" = {fmt(self.contribution)}, so {p}.grad goes from {fmt(self.before)}"
@@ -54,53 +56,40 @@ def backward_steps(root: Value) -> list[BackpropStep]:
     return steps
 
 
-def backprop_frames(root: Value, *, max_steps: int = 200, **draw_options) -> list:
+def backprop_frames(root: Value, *, max_steps: int = 200, **draw_options) -> list[GraphDrawing]:
     """One graph per step of backward (plus the start), each showing the grads so far.
 
     The edge being used is drawn in blue and the caption says what it adds.
-    Returns graphviz Digraphs; `draw_options` go to `draw_graph`.
+    `draw_options` go to `draw_graph`; with ``data=[...]`` (or ``weights=``)
+    the steps into data and constants are left out, as they show no grad.
     """
-    steps = backward_steps(root)
+    return [frame for frame, _ in _frames(root, max_steps, draw_options)]
+
+
+def _frames(root: Value, max_steps: int, draw_options: dict) -> list[tuple[GraphDrawing, str]]:
+    order = topological_order(root)
+    roles, given = leaf_roles(order, draw_options.get("weights"), draw_options.get("data"))
+    names = node_names(order, given, roles)
+    steps = [s for s in backward_steps(root) if roles.get(s.parent) not in (DATA, CONSTANT)]
     if len(steps) > max_steps:
         raise ValueError(f"backward takes {len(steps)} steps here, more than max_steps={max_steps}")
-    names = node_names(topological_order(root))
-    grads = {v: 0.0 for v in names}
+    grads = {v: 0.0 for v in order}
     grads[root] = 1.0
-    frames = [
-        draw_graph(
-            root, grads=dict(grads), caption=f"start: {names[root]}.grad = 1", **draw_options
-        )
-    ]
+    caption = f"start: {d_name(names[root])}.grad = 1"
+    frames = [(draw_graph(root, grads=dict(grads), caption=caption, **draw_options), caption)]
     for k, s in enumerate(steps, 1):
         grads[s.parent] = s.after
         caption = f"step {k}/{len(steps)}: {s.describe(names)}"
-        frames.append(
-            draw_graph(
-                root,
-                grads=dict(grads),
-                active_edge=(s.node, s.index),
-                caption=caption,
-                **draw_options,
-            )
+        drawing = draw_graph(
+            root, grads=dict(grads), active_edge=(s.node, s.index), caption=caption, **draw_options
         )
+        frames.append((drawing, caption))
     return frames
 
 
-def show_backprop(root: Value, **options):
-    """Step through backward in a notebook: an ipywidgets slider when ipywidgets is
-    installed, otherwise a plain list of SVG strings (one per frame)."""
-    svgs = [
-        frame.pipe(format="svg", encoding="utf-8") for frame in backprop_frames(root, **options)
-    ]
-    try:
-        import ipywidgets as widgets
-    except ImportError:
-        return svgs
-    slider = widgets.IntSlider(min=0, max=len(svgs) - 1, value=0, description="step")
-    view = widgets.HTML(svgs[0])
-
-    def on_change(change: dict) -> None:
-        view.value = svgs[change["new"]]
-
-    slider.observe(on_change, names="value")
-    return widgets.VBox([slider, view])
+def show_backprop(root: Value, **options) -> BackpropStepper:
+    """Step through backward in a notebook: a slider over the frames where widgets
+    run, and the frames side by side (static HTML) where they do not (GitHub,
+    nbviewer, an HTML export). `options` go to `backprop_frames`."""
+    pairs = _frames(root, options.pop("max_steps", 200), options)
+    return BackpropStepper([f for f, _ in pairs], [c for _, c in pairs])
