@@ -1,5 +1,8 @@
 """chainrule.nn: perceptrons, layers, MLPs, losses, optimisers and training.
 
+Everything here works on Python lists without numpy; numpy arrays are
+accepted when numpy is installed, and `datasets` needs it.
+
 >>> from chainrule.nn import MLP
 >>> MLP(2, [16, 16, 1]).num_parameters()
 337
@@ -7,6 +10,7 @@
 
 from . import datasets
 from .activations import ACTIVATIONS, get_activation, linear, relu, sigmoid, tanh
+from .checks import TrainingDiverged
 from .data import batches, train_test_split
 from .losses import (
     binary_cross_entropy,
@@ -36,6 +40,7 @@ __all__ = [
     "Perceptron",
     "RMSProp",
     "Sequential",
+    "TrainingDiverged",
     "accuracy",
     "batches",
     "binary_cross_entropy",

@@ -40,12 +40,13 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 def get_activation(activation: str | Activation | None) -> tuple[str, Activation]:
-    """(name, function) for a name, a function, or None (linear)."""
+    """(name, function) for a name (any case: "ReLU" is "relu"), a function, or None (linear)."""
     if activation is None:
         return "linear", linear
     if isinstance(activation, str):
+        name = activation.strip().lower()  # "ReLU", as the lecture writes it, is "relu"
         try:
-            return activation, ACTIVATIONS[activation]
+            return name, ACTIVATIONS[name]
         except KeyError:
             raise ValueError(
                 f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}"

@@ -7,17 +7,18 @@ code a learner meets next. Every model is built from `Value`s, so
 
 from __future__ import annotations
 
-import json
 import math
+import numbers
 import os
 import random
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from chainrule.autograd import Value, dot
 
 from .activations import Activation, get_activation
+from .checks import explain_inputs
+from .persistence import read_state, write_state
 
 __all__ = [
     "Module",
@@ -29,9 +30,6 @@ __all__ = [
     "Dropout",
     "manual_seed",
 ]
-
-_FILE_FORMAT = "chainrule-state"
-_FILE_VERSION = 1
 
 # One generator for every model built without `seed=`; `manual_seed` resets it.
 _default_rng = random.Random(0)
@@ -60,6 +58,9 @@ def _init_weights(nin: int, activation: str, rng: random.Random) -> list[Value]:
     return [Value(rng.gauss(0.0, std)) for _ in range(nin)]
 
 
+_SCALARS = (Value, float, int)
+
+
 def _check_inputs(x: Sequence, expected: int, who: str) -> None:
     try:
         n = len(x)
@@ -67,8 +68,8 @@ def _check_inputs(x: Sequence, expected: int, who: str) -> None:
         raise TypeError(
             f"{who} expects a sequence of {expected} numbers, got {type(x).__name__}"
         ) from None
-    if n != expected:
-        raise ValueError(f"{who} expects {expected} inputs, got {n}")
+    if n != expected or not isinstance(x[0], _SCALARS):
+        explain_inputs(x, expected, who)  # a batch, or the wrong number of inputs
 
 
 class Module:
@@ -76,6 +77,8 @@ class Module:
 
     Parameters are found by looking through the instance's attributes for
     `Value`s, sub-`Module`s and lists of either, in the order they were set.
+    A Value or sub-module reached twice (a layer used twice) counts once,
+    under the first name it was found by.
     """
 
     training: bool = True
@@ -88,9 +91,36 @@ class Module:
 
     # ---------------- parameters ----------------
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
-        """(name, Value) for every parameter, e.g. ``("layers.0.neurons.1.bias", b)``."""
-        for name, attr in vars(self).items():
-            yield from _named(attr, prefix + name)
+        """(name, Value) for every parameter, each once, e.g. ``("layers.0.neurons.1.bias", b)``."""
+        seen: set[int] = {id(self)}
+        stack = [_attributes(self, prefix)]
+        while stack:  # depth first in attribute order, without recursion
+            for name, attr in stack[-1]:
+                if isinstance(attr, Value):
+                    if id(attr) not in seen:
+                        seen.add(id(attr))
+                        yield name, attr
+                elif isinstance(attr, (Module, list, tuple)) and id(attr) not in seen:
+                    seen.add(id(attr))
+                    if isinstance(attr, Module):
+                        stack.append(_attributes(attr, name + "."))
+                    else:
+                        stack.append(_items(attr, name))
+                    break
+            else:
+                stack.pop()
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, each once."""
+        seen: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield module
+            stack.extend(reversed(list(module.children())))
 
     def parameters(self) -> list[Value]:
         """Every trainable Value, in a fixed order."""
@@ -115,9 +145,8 @@ class Module:
     # ---------------- modes ----------------
     def train(self, mode: bool = True) -> Module:
         """Training mode (Dropout active); returns self."""
-        self.training = mode
-        for child in self.children():
-            child.train(mode)
+        for module in self.modules():
+            module.training = mode
         return self
 
     def eval(self) -> Module:
@@ -141,63 +170,31 @@ class Module:
                 f"state does not match {type(self).__name__}: "
                 f"missing {_few(missing)}, unexpected {_few(unexpected)}"
             )
-        for name, number in state.items():
-            if isinstance(number, bool) or not isinstance(number, (int, float)):
-                raise ValueError(f"parameter {name!r} is {number!r}, not a number")
-            if not math.isfinite(number):
-                raise ValueError(f"parameter {name!r} is {number!r}, not a finite number")
+        numbers_in = {name: _finite(name, number) for name, number in state.items()}
         for name, p in params.items():
-            p.data = float(state[name])
+            p.data = numbers_in[name]
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the weights to `path` as JSON, atomically.
+        """Write the weights to `path` as standard JSON, atomically.
 
-        The file is written next to its destination and then renamed over it,
-        so an interrupted save leaves the previous file intact.
+        The file is written beside its destination and then renamed over it,
+        so an interrupted save leaves the previous file intact; an existing
+        file keeps its permissions. Weights that are inf or NaN are refused
+        with ValueError (nothing is written).
         """
-        document = {
-            "format": _FILE_FORMAT,
-            "version": _FILE_VERSION,
-            "model": type(self).__name__,
-            "parameters": self.state_dict(),
-        }
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".chainrule-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(document, f, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        write_state(path, type(self).__name__, self.state_dict())
 
     def load(self, path: str | os.PathLike) -> Module:
-        """Read weights saved by `save`; a wrong, truncated or corrupt file raises
-        ValueError naming the problem and leaves the model unchanged. Returns self."""
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        """Read weights saved by `save`; returns self.
+
+        A wrong, truncated, corrupt or hostile file raises ValueError naming
+        the file and the problem, and leaves the model unchanged.
+        """
+        state = read_state(path, type(self).__name__)
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise ValueError(
-                f"{path}: not a chainrule weights file (truncated or corrupt: {e})"
-            ) from None
-        if not isinstance(document, dict) or document.get("format") != _FILE_FORMAT:
-            raise ValueError(f"{path}: not a chainrule weights file (no '{_FILE_FORMAT}' header)")
-        if document.get("version") != _FILE_VERSION:
-            raise ValueError(f"{path}: file version {document.get('version')!r} is not supported")
-        if document.get("model") != type(self).__name__:
-            raise ValueError(
-                f"{path}: holds a {document.get('model')!r}, not a {type(self).__name__!r}"
-            )
-        try:
-            self.load_state_dict(document.get("parameters"))
+            self.load_state_dict(state)
         except (TypeError, ValueError) as e:
-            raise ValueError(f"{path}: {e}") from None
+            raise ValueError(f"{os.fspath(path)}: {e}") from None
         return self
 
     def __repr__(self) -> str:
@@ -207,14 +204,30 @@ class Module:
         return ""
 
 
-def _named(attr: object, name: str) -> Iterator[tuple[str, Value]]:
-    if isinstance(attr, Value):
-        yield name, attr
-    elif isinstance(attr, Module):
-        yield from attr.named_parameters(name + ".")
-    elif isinstance(attr, (list, tuple)):
-        for i, item in enumerate(attr):
-            yield from _named(item, f"{name}.{i}")
+def _attributes(module: Module, prefix: str) -> Iterator[tuple[str, object]]:
+    return ((prefix + name, attr) for name, attr in vars(module).items())
+
+
+def _items(seq: list | tuple, name: str) -> Iterator[tuple[str, object]]:
+    return ((f"{name}.{i}", item) for i, item in enumerate(seq))
+
+
+def _finite(name: str, number: object) -> float:
+    """A state entry as a float; ValueError naming the parameter otherwise."""
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise ValueError(f"parameter {name!r} is {number!r:.60}, not a number")
+    try:
+        value = float(number)
+    except OverflowError:
+        digits = int(abs(int(number)).bit_length() * math.log10(2)) + 1
+        raise ValueError(
+            f"parameter {name!r} is an integer of about {digits} digits, too large for a float"
+        ) from None
+    if not math.isfinite(value):
+        raise ValueError(
+            f"parameter {name!r} is {number!r:.60}, not a finite number (inf, NaN or too large)"
+        )
+    return value
 
 
 def _few(names: list[str]) -> str:

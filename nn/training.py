@@ -6,16 +6,16 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from chainrule.autograd import Value, no_grad
 
+from . import checks
 from . import losses as L
-from .data import _check_pair, batches
+from .checks import TrainingDiverged
+from .data import _check_pair, _shuffler, batches
 from .module import Module
 from .optim import Optimizer
 
-__all__ = ["fit", "History", "EarlyStopping", "accuracy", "predict"]
+__all__ = ["fit", "History", "EarlyStopping", "TrainingDiverged", "accuracy", "predict"]
 
 LossFn = Callable[..., Value]
 
@@ -39,7 +39,7 @@ def _correct_prob(pred: Value, y: float) -> bool:
 
 def _correct_argmax(pred: Sequence[Value], y: object) -> bool:
     guess = max(range(len(pred)), key=lambda k: pred[k].data)
-    target = int(np.argmax(y)) if hasattr(y, "__len__") else int(y)
+    target = max(range(len(y)), key=lambda k: y[k]) if hasattr(y, "__len__") else int(y)
     return guess == target
 
 
@@ -73,20 +73,34 @@ def predict(model: Module, X: Sequence) -> list:
 
 
 def _rows(X: Sequence) -> list:
-    """Inputs as lists of Python floats (numpy rows are converted once, up front)."""
-    if isinstance(X, np.ndarray):
-        return X.tolist() if X.ndim > 1 else [[v] for v in X.tolist()]
-    return [list(x) if isinstance(x, (list, tuple, np.ndarray)) else [x] for x in X]
+    """Inputs as lists of Python floats (numpy arrays are converted once, up front)."""
+    if hasattr(X, "tolist"):  # a numpy array, found without importing numpy
+        X = X.tolist()
+    return [_row(x) for x in X]
+
+
+def _row(x: object) -> list:
+    """One example as a list: a row as it is, a lone number (numpy scalars too) as [x]."""
+    if not hasattr(x, "__len__"):
+        return [x]
+    return x.tolist() if hasattr(x, "tolist") else list(x)
 
 
 def _targets(y: Sequence) -> list:
-    return y.tolist() if isinstance(y, np.ndarray) else list(y)
+    return y.tolist() if hasattr(y, "tolist") else list(y)
+
+
+_TAKE_LOGITS = (L.binary_cross_entropy_with_logits, L.softmax_cross_entropy)
+
+
+def _loss_name(loss: LossFn | str, fn: LossFn) -> str:
+    return loss if isinstance(loss, str) else getattr(fn, "__name__", "this loss")
 
 
 def _loss_fn(loss: LossFn | str) -> LossFn:
     if isinstance(loss, str):
         try:
-            return _LOSSES_BY_NAME[loss]
+            return _LOSSES_BY_NAME[loss.strip().lower()]
         except KeyError:
             choices = sorted(_LOSSES_BY_NAME)
             raise ValueError(f"unknown loss {loss!r}; choose one of {choices}") from None
@@ -172,32 +186,46 @@ def fit(
     adds ``regularization(model)`` if given, and takes one optimiser step.
     Validation loss and accuracy are computed in eval mode after each epoch.
     Shows a tqdm progress bar when tqdm is installed and `progress` is on.
+
+    Raises `TrainingDiverged` (a ValueError) when a loss or weight becomes inf
+    or NaN, with the model set back to its last finite weights; ValueError
+    when the optimiser holds none of the model's parameters or a logits loss
+    gets a sigmoid output.
     """
     loss_fn = _loss_fn(loss)
     X, y = _rows(data[0]), _targets(data[1])
     _check_pair(X, y, "fit")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    size = checks.check_batch_size(batch_size, len(X))
+    params = model.parameters()
+    checks.check_optimizer_matches(params, getattr(optimizer, "params", params))
+    checks.check_output_activation(model, _loss_name(loss, loss_fn), loss_fn in _TAKE_LOGITS)
     val = (_rows(validation[0]), _targets(validation[1])) if validation is not None else None
     # EarlyStopping watches validation loss, or training loss when there is no validation data
     watch_val = (
         early_stopping is not None and early_stopping.monitor == "val_loss" and val is not None
     )
-    size = batch_size or len(X)
-    rng = np.random.default_rng(seed)
+    rng = _shuffler(seed, "fit")
     history = History()
     bar = _progress_bar(epochs, progress)
+    guard = checks.DivergenceGuard(params, optimizer, epochs, history, bar)
 
     for epoch in range(epochs):
         model.train()
+        guard.start_epoch(epoch)
         total, seen, preds_all, targets_all = 0.0, 0, [], []
         for xb, yb in batches(X, y, size, shuffle=True, seed=rng):
-            preds = [model(x) for x in xb]
-            batch_loss = loss_fn(preds, yb)
-            objective = batch_loss + regularization(model) if regularization else batch_loss
-            optimizer.zero_grad()
-            objective.backward()
-            optimizer.step()
+            try:
+                preds = [model(x) for x in xb]
+                batch_loss = loss_fn(preds, yb)
+                guard.check(batch_loss.data)
+                objective = batch_loss + regularization(model) if regularization else batch_loss
+                optimizer.zero_grad()
+                objective.backward()
+                optimizer.step()
+            except OverflowError as e:  # a number too large for a float: diverged
+                guard.fail(f", then a number overflowed ({e})", cause=e)
             total += batch_loss.data * len(xb)
             seen += len(xb)
             preds_all += preds
@@ -205,9 +233,12 @@ def fit(
         history.loss.append(total / seen)
         history.accuracy.append(accuracy(preds_all, targets_all, loss_fn))
         if val is not None:
-            val_preds = predict(model, val[0])
-            with no_grad():
-                history.val_loss.append(loss_fn(val_preds, val[1]).data)
+            try:
+                val_preds = predict(model, val[0])
+                with no_grad():
+                    history.val_loss.append(guard.checked(loss_fn(val_preds, val[1]).data))
+            except OverflowError as e:
+                guard.fail(f"; a number overflowed on the validation data ({e})", cause=e)
             history.val_accuracy.append(accuracy(val_preds, val[1], loss_fn))
         _show(bar, history)
         if early_stopping is not None:
@@ -216,6 +247,7 @@ def fit(
                 break
     if bar is not None:
         bar.close()
+    guard.end()
     if early_stopping is not None:
         early_stopping.restore(model)
         history.best_epoch = early_stopping.best_epoch

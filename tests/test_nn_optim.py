@@ -88,3 +88,16 @@ def test_optimiser_argument_errors():
         Adam([])
     with pytest.raises(TypeError, match="float"):
         SGD([1.0], lr=0.1)
+
+
+def test_default_learning_rates_are_the_documented_ones():
+    import inspect
+
+    from chainrule.nn import optim
+
+    defaults = {
+        cls.__name__: inspect.signature(cls).parameters["lr"].default
+        for cls in (SGD, Adagrad, RMSProp, Adam)
+    }
+    assert defaults == {"SGD": 0.01, "Adagrad": 0.01, "RMSProp": 0.01, "Adam": 0.001}
+    assert "SGD 0.01 (as Keras; PyTorch's is 0.001)" in optim.__doc__

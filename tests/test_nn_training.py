@@ -205,7 +205,7 @@ def test_interrupted_save_keeps_the_old_file(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(json, "dump", crash)
+    monkeypatch.setattr(os, "replace", crash)  # interrupted after writing, before the rename
     with pytest.raises(KeyboardInterrupt):
         MLP(2, [4, 1], seed=2).save(path)
     assert path.read_text() == old
