@@ -115,7 +115,8 @@ def pyodide_version() -> str:
     try:
         from jupyterlite_pyodide_kernel.constants import PYODIDE_VERSION
     except ImportError:
-        raise SiteBuildError("jupyterlite-pyodide-kernel is missing: pip install -e '.[site]'")
+        message = "jupyterlite-pyodide-kernel is missing: pip install -e '.[site]'"
+        raise SiteBuildError(message) from None
     return PYODIDE_VERSION
 
 
