@@ -1,6 +1,6 @@
 """The built course site (course/site.py) in Chromium, offline: the browser kernel runs chainrule.
 
-The site is built beforehand (`.ci/run`'s site stage; by hand: ``python course/site.py
+The site is built beforehand (`.ci/run`'s site stage; by hand: ``python course/build_site.py
 build/site``) since building needs npm and PyPI; ``CHAINRULE_SITE`` names another folder.
 It is served from 127.0.0.1 and every other request is blocked and must not happen (conftest),
 so numpy and matplotlib (from Pyodide's CDN when online) are out of reach: these tests run
@@ -37,7 +37,7 @@ def built(site) -> str:
     """The built site copied into the served folder: its base URL."""
     folder = pathlib.Path(os.environ.get("CHAINRULE_SITE") or REPO / "build" / "site")
     if not (folder / "jupyter-lite.json").exists():
-        message = f"no built site in {folder}: run python course/site.py {folder}"
+        message = f"no built site in {folder}: run python course/build_site.py {folder}"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message, pytrace=False)
         pytest.skip(message)

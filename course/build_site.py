@@ -1,6 +1,6 @@
 """Build the course as a static JupyterLite site that runs in the browser.
 
-    python course/site.py build/site            # then: python -m http.server -d build/site
+    python course/build_site.py build/site            # then: python -m http.server -d build/site
 
 The site holds the lecture notebooks (lecture/), their student versions (exercises/, made by
 course/student_notebooks.py), chainrule's wheel built from this checkout, the widget packages,
