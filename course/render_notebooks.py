@@ -40,8 +40,7 @@ def execute(path: pathlib.Path, timeout: int) -> tuple[nbformat.NotebookNode, st
         try:
             client.execute()
         except CellExecutionError as e:
-            first = str(e).strip().splitlines()
-            return nb, (first[-1] if first else type(e).__name__)
+            return nb, f"{e.ename}: {e.evalue}"
     return nb, None
 
 
@@ -107,14 +106,18 @@ def render(source: pathlib.Path, out: pathlib.Path, timeout: int) -> list[str]:
         if error:
             failed.append(path.name)
     (out / "index.html").write_text(index_page(rows), encoding="utf-8")
-    summary = {name: {"html": page, "seconds": round(s, 1), "error": e} for name, page, s, e in rows}
+    summary = {
+        name: {"html": page, "seconds": round(s, 1), "error": e} for name, page, s, e in rows
+    }
     (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return failed
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("out", type=pathlib.Path, nargs="?", default=REPO / "build" / "notebooks-html")
+    parser.add_argument(
+        "out", type=pathlib.Path, nargs="?", default=REPO / "build" / "notebooks-html"
+    )
     parser.add_argument("--source", type=pathlib.Path, default=REPO / "notebooks")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     args = parser.parse_args(argv)

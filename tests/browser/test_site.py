@@ -1,4 +1,4 @@
-"""The built course site (course/site.py) in Chromium, offline: the browser kernel runs chainrule.
+"""The built course site (course/build_site.py) in Chromium, offline: the browser kernel runs chainrule.
 
 The site is built beforehand (`.ci/run`'s site stage; by hand: ``python course/build_site.py
 build/site``) since building needs npm and PyPI; ``CHAINRULE_SITE`` names another folder.
