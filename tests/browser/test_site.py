@@ -1,7 +1,8 @@
-"""The built course site (course/build_site.py) in Chromium, offline: the browser kernel runs chainrule.
+"""The built course site (course/build_site.py) in Chromium, offline: the browser kernel at work.
 
-The site is built beforehand (`.ci/run`'s site stage; by hand: ``python course/build_site.py
-build/site``) since building needs npm and PyPI; ``CHAINRULE_SITE`` names another folder.
+The site is built beforehand, since building needs npm and PyPI, and named by
+``CHAINRULE_SITE`` (`.ci/run`'s site stage; by hand: ``python course/build_site.py build/site``
+then ``CHAINRULE_SITE=build/site pytest tests/browser/test_site.py``). Without it they skip.
 It is served from 127.0.0.1 and every other request is blocked and must not happen (conftest),
 so numpy and matplotlib (from Pyodide's CDN when online) are out of reach: these tests run
 what needs neither, the README's quickstart, the visualiser and notebook 06 in both versions.
@@ -35,12 +36,12 @@ def _readme_blocks() -> list[str]:
 @pytest.fixture(scope="module")
 def built(site) -> str:
     """The built site copied into the served folder: its base URL."""
-    folder = pathlib.Path(os.environ.get("CHAINRULE_SITE") or REPO / "build" / "site")
+    if not os.environ.get("CHAINRULE_SITE"):
+        pytest.skip("set CHAINRULE_SITE to a built site (python course/build_site.py build/site)")
+    folder = pathlib.Path(os.environ["CHAINRULE_SITE"])
     if not (folder / "jupyter-lite.json").exists():
-        message = f"no built site in {folder}: run python course/build_site.py {folder}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        pytest.fail(f"CHAINRULE_SITE={folder} holds no built site: run python "
+                    f"course/build_site.py {folder}", pytrace=False)  # fmt: skip
     root, base = site
     shutil.copytree(folder, root, dirs_exist_ok=True)
     return base
