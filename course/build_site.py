@@ -31,11 +31,12 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 WIDGET_PACKAGES = ("comm", "ipywidgets", "jupyterlab_widgets", "anywidget", "psygnal")
 INSTALL_TAG = "chainrule-install"
 INSTALL_CELL = """\
-# Installs chainrule when this kernel lacks it (in JupyterLite: from this site; in Colab: PyPI).
+# Installs chainrule (and its graph widget) when this kernel lacks it: in JupyterLite from
+# this site, in Colab from PyPI.
 import importlib.util
 
 if importlib.util.find_spec("chainrule") is None:
-    %pip install chainrule
+    %pip install "chainrule[widget]"
 """
 #: where a student starts: file -> what it is
 ENTRY = "lab/index.html?path=lecture/06_backpropagation.ipynb"

@@ -2,10 +2,10 @@
 
 Pyodide comes from npm (``npm pack pyodide@VERSION``), which ships the runtime and its
 lock file but no wheels. The pure-Python wheels that the kernel loads at start-up (micropip,
-IPython and their dependencies) are fetched from PyPI at the versions the lock names and put
-beside ``pyodide.asm.wasm``; their entries in the lock get the new files' SHA-256 (Pyodide
-checks it). Every other entry (numpy, matplotlib, ...) is pointed at Pyodide's own
-distribution on its CDN, so those load when the site is online.
+IPython and their dependencies; typing-extensions for anywidget) are fetched from PyPI at
+the versions the lock names and put beside ``pyodide.asm.wasm``; their entries in the lock
+get the new files' SHA-256 (Pyodide checks it). Every other entry (numpy, matplotlib, ...)
+is pointed at Pyodide's own distribution on its CDN, so those load when the site is online.
 
 Downloads are cached: a second build with the same cache needs no network.
 """
@@ -21,8 +21,9 @@ import sys
 import tarfile
 
 CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
-#: what the Pyodide kernel of jupyterlite-pyodide-kernel loads from the lock at start-up
-KERNEL_ROOTS = ("micropip", "packaging", "ipython", "jedi")
+#: what the Pyodide kernel of jupyterlite-pyodide-kernel loads from the lock at start-up, and
+#: what the widget packages served to piplite (build_site.WIDGET_PACKAGES) take from the lock
+KERNEL_ROOTS = ("micropip", "packaging", "ipython", "jedi", "typing-extensions")
 
 
 class SiteBuildError(RuntimeError):

@@ -97,7 +97,7 @@ def test_install_cell_goes_first_among_code_cells_once():
     nb = _nb("# Title", "import chainrule")
     out = site.with_install_cell(nb)
     assert [c["cell_type"] for c in out["cells"]] == ["markdown", "code", "code"]
-    assert "%pip install chainrule" in "".join(out["cells"][1]["source"])
+    assert '%pip install "chainrule[widget]"' in "".join(out["cells"][1]["source"])
     assert len(nb["cells"]) == 2  # the source notebook is left alone
     assert site.with_install_cell(out) == out
     own = _nb("# Title", "%pip install -q chainrule\nimport chainrule")

@@ -5,7 +5,8 @@ The site is built beforehand, since building needs npm and PyPI, and named by
 then ``CHAINRULE_SITE=build/site pytest tests/browser/test_site.py``). Without it they skip.
 It is served from 127.0.0.1 and every other request is blocked and must not happen (conftest),
 so numpy and matplotlib (from Pyodide's CDN when online) are out of reach: these tests run
-what needs neither, the README's quickstart, the visualiser and notebook 06 in both versions.
+what needs neither: the README's quickstart and visualiser, the graph widget, and notebook 06
+in both versions.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import urllib.parse
 import pytest
 
 from chainrule.viz import two_weight_network
+from chainrule.viz.names import fmt
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 KERNEL_START_MS = 180_000  # Pyodide, then IPython's wheels, from the local server
@@ -79,6 +81,24 @@ def _run_notebook(page, base: str, path: str) -> list[str]:
     return _outputs(page, ".jp-Notebook .jp-CodeCell")
 
 
+def _run_code(page, base: str, code: str):
+    """Run `code` in the browser kernel; returns its cell. JupyterLite's REPL app logs a plugin
+    error of its own, so the code goes into a notebook: its first code cell (the install cell)
+    runs, then the next cell is replaced by `code` and run."""
+    page.goto(base + "lab/index.html?path=lecture/00_tour_of_value.ipynb")
+    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
+    _wait_idle(page)
+    install = page.locator(".jp-Notebook .jp-CodeCell").first
+    assert '%pip install "chainrule[widget]"' in install.inner_text()
+    install.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(code)
+    page.keyboard.press("Shift+Enter")
+    return page.locator(".jp-Notebook .jp-CodeCell").nth(1)
+
+
 def test_site_is_relative_and_serves_chainrule(built, page):
     page.goto(built + "pypi/all.json")
     index = page.evaluate("() => JSON.parse(document.body.innerText)")
@@ -95,20 +115,7 @@ def test_readme_quickstart_and_visualiser_in_the_browser_kernel(built, page, sho
     expected = io.StringIO()
     with contextlib.redirect_stdout(expected):  # what CPython prints, for comparison
         exec(compile(code.replace("display(", "(lambda g: g)("), "README", "exec"), {})
-    # JupyterLite's REPL app logs a plugin error of its own, so the code goes into a notebook:
-    # run its first code cell (the install cell), then replace the next one with the README's.
-    page.goto(built + "lab/index.html?path=lecture/00_tour_of_value.ipynb")
-    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
-    _wait_idle(page)
-    install = page.locator(".jp-Notebook .jp-CodeCell").first
-    assert "%pip install chainrule" in install.inner_text()
-    install.locator(".cm-content").click()
-    page.keyboard.press("Shift+Enter")
-    page.keyboard.press("Enter")
-    page.keyboard.press("Control+A")
-    page.keyboard.insert_text(code)
-    page.keyboard.press("Shift+Enter")
-    cell = page.locator(".jp-Notebook .jp-CodeCell").nth(1)
+    cell = _run_code(page, built, code)
     cell.locator(".jp-OutputArea-output svg").first.wait_for(timeout=RUN_MS)
     text = cell.locator(".jp-OutputArea").inner_text()
     for line in expected.getvalue().splitlines():
@@ -125,6 +132,25 @@ def test_readme_quickstart_and_visualiser_in_the_browser_kernel(built, page, sho
     assert svg.locator("g.node").count() >= 7
     svg.scroll_into_view_if_needed()
     page.screenshot(path=shots / "site_quickstart.png")
+
+
+def test_graph_widget_in_the_browser_kernel(built, page, shots):
+    net = two_weight_network()
+    net.J.backward()
+    code = (
+        "from chainrule.viz import explore, two_weight_network\n"
+        "net = two_weight_network(); net.J.backward()\n"
+        "explore(net.J)"
+    )
+    cell = _run_code(page, built, code)
+    app = cell.locator(".cr-app")
+    app.locator(".cr-graph svg g.node").first.wait_for(timeout=RUN_MS)
+    app.locator("g.node#n1").click()
+    assert app.locator(".cr-name").inner_text() == "w1"
+    assert app.locator("[data-field=grad]").inner_text() == fmt(net.w1.grad)
+    assert "(4.193)(-1)(-1.5)(0.1966)(2) = 2.473" in app.locator(".cr-chain").inner_text()
+    cell.scroll_into_view_if_needed()
+    page.screenshot(path=shots / "site_widget.png")
 
 
 def test_notebook_06_runs_in_the_browser(built, page, shots):
