@@ -191,15 +191,10 @@ def test_widget_bundle_has_the_widget_and_static_fallbacks():
 
 
 def test_without_a_python_renderer_the_fallback_draws_in_the_browser(monkeypatch):
-    import graphviz
+    from chainrule.viz import widget
 
-    from chainrule.viz.widget import static_bundle
-
-    def no_renderer(self, *args, **kwargs):
-        raise graphviz.ExecutableNotFound(["dot"])
-
-    monkeypatch.setattr(graphviz.Digraph, "pipe", no_renderer)
-    bundle = static_bundle(lecture().J)
+    monkeypatch.setattr(widget, "find_renderer", lambda: None)
+    bundle = widget.static_bundle(lecture().J)
     assert "image/svg+xml" not in bundle
     assert "chainruleVizJs.instance()" in bundle["text/html"]
 

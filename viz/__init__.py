@@ -7,7 +7,7 @@
 
 The interactive graph: ``explore(root)`` is a notebook widget (needs
 anywidget, from the ``[widget]`` extra) and ``export_html(root, "graph.html")``
-writes it as one standalone page.
+writes it as one standalone page. ``TrainingView`` watches training live.
 
 Plots live in `chainrule.viz.plots` (they need matplotlib, from the
 ``[notebooks]`` extra).
@@ -17,6 +17,7 @@ from .chain import ChainRule, PathTerm, chain_rule
 from .frontend import dot_html, export_html
 from .graph import GraphTooLarge, draw_graph
 from .lecture import TwoWeightNetwork, two_weight_network
+from .live import TrainingView
 from .render import GraphDrawing, RendererNotFound, find_renderer, use_renderer
 from .steps import BackpropStep, BackpropStepper, backprop_frames, backward_steps, show_backprop
 
@@ -28,6 +29,7 @@ __all__ = [
     "GraphTooLarge",
     "PathTerm",
     "RendererNotFound",
+    "TrainingView",
     "TwoWeightNetwork",
     "backprop_frames",
     "backward_steps",

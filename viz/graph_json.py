@@ -20,6 +20,14 @@ from .graph import GraphTooLarge
 from .names import fmt, node_names
 from .steps import backward_steps
 
+try:  # how the static graphs write a name inside d.../d... (newer chainrule.viz.names)
+    from .names import d_name
+except ImportError:  # pragma: no cover - older names module: the name as it is
+
+    def d_name(name: str) -> str:
+        return name
+
+
 __all__ = ["graph_data", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
@@ -107,6 +115,7 @@ def graph_data(
     if names:
         label.update({v: str(n) for v, n in names.items() if v in label})
     ids = {v: f"n{i}" for i, v in enumerate(order)}
+    by_id = {i: v for v, i in ids.items()}
     users = _consumers(order)
     notes: list[str] = []
 
@@ -125,7 +134,7 @@ def graph_data(
                     "index": i,
                     "local": _num(local),
                     "local_text": fmt(local),
-                    "symbol": f"d{label[v]}/d{label[parent]}",
+                    "symbol": f"d{d_name(label[v])}/d{d_name(label[parent])}",
                 }
             )
         nodes.append(
@@ -168,6 +177,7 @@ def graph_data(
                 "before_text": fmt(s.before),
                 "after_text": fmt(s.after),
                 "after": _num(s.after),
+                "text": s.describe(label).replace(" * ", " · "),
             }
         )
         running[pid] = s.after
@@ -197,9 +207,14 @@ def graph_data(
             }
             continue
         chains[ids[v]] = {
+            "lhs": f"d{d_name(label[root])}/d{d_name(label[v])}",
             "paths": [
                 {
                     "factors": [[c_id, p_id, _num(x), fmt(x)] for c_id, p_id, x in p.factors],
+                    "symbols": " · ".join(
+                        f"d{d_name(label[by_id[c_id]])}/d{d_name(label[by_id[p_id]])}"
+                        for c_id, p_id, _ in p.factors
+                    ),
                     "product": _num(p.product),
                     "product_text": fmt(p.product),
                 }

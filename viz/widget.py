@@ -13,6 +13,7 @@ nbconvert), the output falls back to the static SVG of `draw_graph`.
 from __future__ import annotations
 
 import functools
+import html
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -30,6 +31,7 @@ from chainrule.autograd import Value
 
 from .frontend import app_css, app_js, dot_html, script_json, viz_js
 from .graph_json import graph_data, warn_notes
+from .render import find_renderer
 
 __all__ = ["GraphWidget", "explore", "static_bundle"]
 
@@ -69,11 +71,10 @@ def static_bundle(root: Value, **draw_options: Any) -> dict[str, str]:
     try:
         graph = draw_graph(root, **draw_options)
     except GraphTooLarge as e:
-        return {"text/html": f"<p>{e}</p>"}
-    try:
-        svg = graph.pipe(format="svg", encoding="utf-8")
-    except Exception:  # no renderer here (Pyodide, no dot): let the browser draw it
+        return {"text/html": f"<p>{html.escape(str(e))}</p>"}
+    if find_renderer() is None:  # no program can run here (Pyodide): the browser draws it
         return {"text/html": dot_html(graph.source)}
+    svg = graph.pipe(format="svg", encoding="utf-8")
     return {"image/svg+xml": svg, "text/html": f'<div class="cr-static">{svg}</div>'}
 
 

@@ -77,3 +77,23 @@ def test_dot_html_fragments_draw_in_the_browser(page, site):
     svg_text = page.locator(".cr-static svg").first.text_content()
     assert "w1" in svg_text and f"grad {fmt(net.w1.grad)}" in svg_text
     assert page.locator(".cr-wait").count() == 0
+
+
+def test_the_live_training_view_updates_in_the_browser(page, blank):
+    from chainrule.nn import History
+    from chainrule.viz import TrainingView
+
+    view = TrainingView(([[0.0, 0.0], [1.0, 1.0]], [0, 1]), resolution=4)
+    history = History(loss=[0.9], accuracy=[0.5])
+    view(0, history, lambda p: p[0] - p[1])
+    view.finish()  # the boundary too
+    widget = view.widget
+    page.goto(blank)
+    page.evaluate(
+        """([esm, svg]) => import(URL.createObjectURL(new Blob([esm], {type: "text/javascript"})))
+        .then((mod) => { const el = document.getElementById("out"); el.innerHTML = "";
+          mod.default.render({ model: { get: () => svg, on() {}, off() {} }, el }); })""",
+        [widget._esm, widget.svg],
+    )
+    assert page.locator("#out svg circle").count() == 2
+    assert "training loss 0.9" in page.text_content("#out svg")

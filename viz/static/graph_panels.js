@@ -89,10 +89,7 @@ var chainrulePanels = (function () {
         "Press ▶ to replay backward one grad += at a time.";
       if (k === 0) return "Start: " + name(d.root) + ".grad = 1 (d" + name(d.root) + "/d" +
         name(d.root) + "); every other grad is 0. Each step passes a grad back along one edge.";
-      var s = d.steps[k - 1], p = name(s.parent), n = name(s.node), e = g.edge[s.edge];
-      return p + ".grad += " + e.symbol + " · " + n + ".grad = (" + s.local_text + ")(" +
-        s.upstream_text + ") = " + s.contribution_text + ", so " + p + ".grad goes from " +
-        s.before_text + " to " + s.after_text;
+      return d.steps[k - 1].text; // BackpropStep.describe, as the static frames say it
     }
 
     // ---------- inspector ----------
@@ -103,12 +100,12 @@ var chainrulePanels = (function () {
         h("td", { text: value, "data-field": field, title: title || "" })]);
     }
     function chainLines(id) {
-      var c = d.chains[id], n = g.node[id], r = name(d.root), lhs = "d" + r + "/d" + n.name;
+      var c = d.chains[id], n = g.node[id], r = name(d.root), lhs = c.lhs;
       if (c.error) return [h("div", { class: "cr-chain", text: c.error })];
       if (id === d.root) return [h("div", { class: "cr-chain", text: lhs + " = 1: backward starts here." })];
       if (!c.paths.length) return [h("div", { class: "cr-chain", text: lhs + " = 0: no path to " + r })];
       var lines = c.paths.map(function (p, k) {
-        var sym = p.factors.map(function (f) { return "d" + name(f[0]) + "/d" + name(f[1]); }).join(" · ");
+        var sym = p.symbols;
         var num = p.factors.map(function (f) { return "(" + f[3] + ")"; }).join("");
         var lead = c.paths.length === 1 ? lhs + " = " : "path " + (k + 1) + ": ";
         return h("div", { class: "cr-chain" }, [h("span", { text: lead + sym }),
