@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from chainrule.autograd import Value, topological_order
 
 from .chain import chain_rule
-from .dot import Style, caption_label, choose_rankdir, edge_statement, node_statement
+from .dot import MAX_CELLS, Style, caption_label, choose_rankdir, edge_statement, node_statement
 from .names import (
     CONSTANT,
     DATA,
@@ -104,7 +104,8 @@ def draw_graph(
     shown = order
     if focus:
         keep = depends_on(order, focus)
-        context = {p for v in keep for p in v.parents}
+        # the other inputs of the kept operations, except for wide ones (a neuron's sum)
+        context = {p for v in keep if len(v.parents) <= MAX_CELLS for p in v.parents}
         shown = [v for v in order if v in keep or v in context]
     if len(shown) > max_nodes:
         raise GraphTooLarge(
