@@ -154,4 +154,12 @@ def pyodide_dist(version: str, cache: pathlib.Path, out: pathlib.Path) -> dict[s
         shutil.copy2(wheel, out / wheel.name)
     new = localise_lock(lock, local, CDN.format(version=version))
     (out / "pyodide-lock.json").write_text(json.dumps(new), "utf-8")
+    package = json.loads((source / "package.json").read_text("utf-8"))
+    notice = [
+        f"Pyodide {version} from npm (pyodide@{version}), licence {package.get('license')};",
+        "https://github.com/pyodide/pyodide. Wheels beside it, from PyPI (each wheel's",
+        "METADATA and licence files inside it give its licence):",
+        *sorted(f"  {w.name}" for w in local.values()),
+    ]
+    (out / "NOTICE.txt").write_text("\n".join(notice) + "\n", "utf-8")
     return {name: wheel.name for name, wheel in local.items()}
