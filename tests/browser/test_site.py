@@ -106,6 +106,8 @@ def test_site_is_relative_and_serves_chainrule(built, page):
     page.goto(built + "jupyter-lite.json")
     config = page.evaluate("() => document.body.innerText")
     assert "://" not in config  # every URL the site names is relative
+    page.goto(built + "static/pyodide/NOTICE.txt")
+    assert "licence MPL-2.0" in page.evaluate("() => document.body.innerText")
 
 
 def test_readme_quickstart_and_visualiser_in_the_browser_kernel(built, page, shots):
