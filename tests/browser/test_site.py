@@ -171,6 +171,14 @@ def test_notebook_06_runs_in_the_browser(built, page, shots):
     page.screenshot(path=shots / "site_06.png")
 
 
+def test_notebook_00_runs_in_the_browser(built, page, shots):
+    # numpy-free like 06: every cell runs offline (no error output) and every check passes
+    outputs = _run_notebook(page, built, "lecture/00_tour_of_value.ipynb")
+    checks = [o for o in outputs if "Exercise 00." in o]
+    assert checks and all(c.lstrip().startswith("✓") for c in checks), checks
+    page.screenshot(path=shots / "site_00.png")
+
+
 def test_student_notebook_06_checks_say_not_answered(built, page, shots):
     outputs = _run_notebook(page, built, "exercises/06_backpropagation.ipynb")
     checks = [o for o in outputs if "Exercise 06." in o]
