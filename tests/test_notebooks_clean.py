@@ -27,3 +27,15 @@ def test_readme_lists_every_notebook():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     missing = [p.name for p in NOTEBOOKS if p.name not in readme]
     assert not missing, f"README.md does not list {missing}"
+
+
+def test_each_notebook_installs_chainrule_first_when_missing():
+    """Colab, JupyterLite: the first code cell installs chainrule only when it is not importable."""
+    lacking = []
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        first = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        text = "".join(first["source"])
+        if 'find_spec("chainrule") is None' not in text or "%pip install" not in text:
+            lacking.append(path.name)
+    assert not lacking, f"first code cell does not install chainrule when missing: {lacking}"
