@@ -257,3 +257,13 @@ def test_the_command_line_writes_the_lecture_graph_as_html(tmp_path):
     data = strict_json(re.search(r'graph-data">(.*?)</script>', page, re.S).group(1))
     w1 = next(n for n in data["nodes"] if n["name"] == "w1")
     assert data["chains"][w1["id"]]["total_text"] == "2.473"
+
+
+def test_deep_graphs_are_laid_out_top_to_bottom_and_short_ones_left_to_right():
+    net = two_weight_network()
+    net.J.backward()
+    assert graph_data(net.J)["rankdir"] == "TB"  # x -> z1 -> a1 -> yhat -> err -> J
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    c = (a * b).named("c")
+    c.backward()
+    assert graph_data(c)["rankdir"] == "LR"

@@ -252,7 +252,17 @@ def graph_data(
         "steps": steps,
         "groups": groups,
         "notes": notes,
+        "rankdir": _rankdir(order),
     }
+
+
+def _rankdir(order: list[Value]) -> str:
+    """Left to right for short chains; top to bottom once more than four values deep, so the
+    text stays readable when the picture is fitted to a notebook's width."""
+    depth: dict[Value, int] = {}
+    for v in order:  # parents come first
+        depth[v] = 1 + max((depth[p] for p in v.parents), default=-1)
+    return "TB" if max(depth.values()) >= 4 else "LR"
 
 
 def warn_notes(data: Mapping[str, Any]) -> None:

@@ -54,7 +54,9 @@ var chainruleGraphApp = (function () {
     var d = g.data, out = [];
     var shown = function (id) { var gr = g.groupOf[id]; return gr && collapsed[gr] ? gr : id; };
     out.push("digraph chainrule {");
-    out.push('graph [rankdir=LR, fontname="Helvetica", bgcolor="transparent", nodesep=0.15, ranksep=0.3];');
+    var tb = d.rankdir === "TB"; // top to bottom: room beside each edge for its label
+    out.push("graph [rankdir=" + (tb ? "TB" : "LR") + ', fontname="Helvetica", bgcolor="transparent", ' +
+      (tb ? "nodesep=0.9, ranksep=0.35];" : "nodesep=0.15, ranksep=0.3];"));
     out.push('node [fontname="Helvetica", fontsize=11, shape=plain]; edge [fontname="Helvetica", fontsize=9, arrowsize=0.7];');
     d.groups.forEach(function (gr) {
       if (collapsed[gr.id]) {
