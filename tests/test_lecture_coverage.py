@@ -69,6 +69,11 @@ _FIGURE = re.compile(r"^`([A-Za-z_][\w.]*)`: \S.*$")
 _QUOTED = re.compile(r"^`(.+)`$")
 
 
+def _python(source: str) -> str:
+    """A cell's source with IPython magics (`%pip ...`, `!ls`) as `pass`, so ast can parse it."""
+    return re.sub(r"(?m)^(\s*)[%!].*$", r"\1pass", source)
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
@@ -134,7 +139,8 @@ class Notebook:
     @classmethod
     def load(cls, path: pathlib.Path) -> Notebook:
         nb = json.loads(path.read_text(encoding="utf-8"))
-        return cls([(c["cell_type"], "".join(c["source"])) for c in nb["cells"]])
+        cells = [(c["cell_type"], "".join(c["source"])) for c in nb["cells"]]
+        return cls([(kind, _python(src) if kind == "code" else src) for kind, src in cells])
 
     def headings(self, index: int) -> list[tuple[int, str]]:
         """(level, text) of each markdown heading in cell `index`, outside code fences."""
