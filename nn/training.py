@@ -234,6 +234,7 @@ def fit(
 
     for epoch in range(epochs):
         guard.start_epoch(epoch)
+        model.train()  # as callbacks see it; the batched runner replays its train recording
         total, seen, preds_all, targets_all = 0.0, 0, [], []
         if runner is not None:  # one recorded graph replayed over each mini-batch
             try:
@@ -242,8 +243,6 @@ def fit(
                 )
             except ArithmeticError as e:  # overflow, or a math error in the batch
                 guard.fail(f", then a number overflowed ({e})", cause=e)
-        else:
-            model.train()
         for xb, yb in batches(X, y, size, shuffle=True, seed=rng) if runner is None else ():
             try:
                 with gc_paused():  # the graph has no cycles: the cyclic GC only scans it
