@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import sys
 import time
@@ -24,25 +25,8 @@ import time
 import chainrule.nn as crnn
 from chainrule.autograd import Value, gc_paused
 
-
-class GCTimer:
-    """Seconds spent inside the cyclic collector while active."""
-
-    def __init__(self) -> None:
-        self.total, self._start = 0.0, 0.0
-
-    def __call__(self, phase: str, info: dict) -> None:
-        if phase == "start":
-            self._start = time.perf_counter()
-        else:
-            self.total += time.perf_counter() - self._start
-
-    def __enter__(self) -> GCTimer:
-        gc.callbacks.append(self)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        gc.callbacks.remove(self)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import GCTimer  # noqa: E402  (bench.py sits beside this script)
 
 
 def moons_step():
