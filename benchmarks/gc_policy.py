@@ -22,27 +22,15 @@ import statistics
 import sys
 import time
 
-import chainrule.nn as crnn
 from chainrule.autograd import Value, gc_paused
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import GCTimer  # noqa: E402  (bench.py sits beside this script)
+from bench import GCTimer, moons_data, w1_chainrule  # noqa: E402  (bench.py sits beside this script)
 
 
 def moons_step():
-    X, y = crnn.datasets.moons(100, noise=0.1, seed=0)
-    X, Y = X.tolist(), (2 * y - 1).tolist()
-    model = crnn.MLP(2, [16, 16, 1], seed=1)
-    params = model.parameters()
-    opt = crnn.SGD(params, lr=0.05)
-
-    def step():
-        scores = [model(x) for x in X]
-        loss = crnn.hinge_loss(scores, Y) + crnn.l2_penalty(params, 1e-4)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
+    """W1 of bench.py: one forward + backward + SGD step of an MLP 2-16-16-1 on 100 points."""
+    step, _ = w1_chainrule(*moons_data(100))
     return step
 
 
