@@ -6,7 +6,6 @@ Every point on a path is a step the engine took: the gradient comes from
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 
 import matplotlib.pyplot as plt
@@ -14,6 +13,8 @@ import numpy as np
 
 from chainrule.autograd import Value, no_grad
 from chainrule.nn.optim import SGD, Optimizer
+
+from .descent import Curve, descent_1d
 
 __all__ = [
     "optimizer_paths",
@@ -24,7 +25,6 @@ __all__ = [
 ]
 
 Surface = Callable[[Value, Value], Value]
-Curve = Callable[[Value], Value]
 
 
 def optimizer_paths(
@@ -145,30 +145,6 @@ def plot_learning_rates(
     right.legend(fontsize=9)
     fig.tight_layout()
     return fig, (left, right)
-
-
-def descent_1d(
-    loss: Curve, start: float, lr: float, steps: int, *, limit: float = 1e6
-) -> list[float]:
-    """Plain gradient descent on one weight: the weights w_0 = start, w_1, ..., w_steps.
-
-    The gradient of each step comes from ``loss(w).backward()``. A run that
-    diverges stops early: its last weight is the first with |w| > `limit`
-    (or the one whose loss overflowed a float).
-    """
-    if isinstance(lr, bool) or not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
-        raise ValueError(f"descent_1d: the learning rate must be a positive number, got {lr!r}")
-    path = [float(start)]
-    for _ in range(steps):
-        w = Value(path[-1], "w")
-        try:
-            loss(w).backward()
-        except OverflowError:
-            break
-        path.append(w.data - lr * w.grad)
-        if not abs(path[-1]) <= limit:  # also stops on NaN
-            break
-    return path
 
 
 def plot_descent_1d(

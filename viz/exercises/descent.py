@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from chainrule.autograd import Value
 
+from ..descent import descent_1d
 from ..names import fmt
 from .core import BadAnswer, Verdict, as_number, call_student, close, exercise, is_placeholder
 
@@ -110,17 +111,7 @@ def landscape(w: Value | float) -> Value | float:
 
 def descend(lr: float, start: float = START, steps: int = STEPS) -> list[float]:
     """Plain gradient descent on `landscape` (gradients from the engine); stops if |w| > 1e6."""
-    path = [start]
-    for _ in range(steps):
-        w = Value(path[-1])
-        try:
-            landscape(w).backward()
-        except OverflowError:
-            break
-        path.append(w.data - lr * w.grad)
-        if not abs(path[-1]) <= LIMIT:
-            break
-    return path
+    return descent_1d(landscape, start, lr, steps, limit=LIMIT)
 
 
 def _minima() -> tuple[float, float, float]:
